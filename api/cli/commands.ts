@@ -1,0 +1,4 @@
+/** The command table. Each command lives in its own module and is loaded on use. */
+import { registerCommand } from "./main.ts";
+
+registerCommand("serve", "start the API on an embedded DuckDB file", async () => (await import("./serve.ts")).serve);

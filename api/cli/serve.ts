@@ -1,0 +1,18 @@
+import { parseArgs } from "node:util";
+import type { CliIO } from "./main.ts";
+
+/** `virker serve [--port 8787]`: serves the API. */
+export async function serve(args: string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { port: { type: "string", default: "8787" }, db: { type: "string", default: "data/virker.duckdb" } },
+    strict: true,
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port; not an integer in [0, 65535]: ${values.port}`);
+  const { startNodeServer } = await import("../node.ts");
+  const server = await startNodeServer({ port, hostname: "127.0.0.1" });
+  io.out(`virker serving on http://127.0.0.1:${server.port}\n`);
+  await new Promise(() => {});
+  return 0;
+}
