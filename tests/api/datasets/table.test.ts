@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { readTable } from "../../../api/data/table.ts";
+import { readTable } from "../../../api/datasets/table.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "virker-table-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
