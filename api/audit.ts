@@ -107,16 +107,27 @@ export function canonicalAuditText(e: Omit<AuditEntry, "hash">): string {
   ]);
 }
 
+/** SHA-256 of a UTF-8 text as 64 lowercase hex digits. */
+export type Sha256Hex = (text: string) => string;
+
+/** The runtime-neutral SHA-256 (@noble/hashes). Node adapters may pass `node:crypto`'s, which is several times faster. */
+export const nobleSha256Hex: Sha256Hex = (text) => bytesToHex(sha256(utf8ToBytes(text)));
+
 /** SHA-256 of the canonical text, 64 lowercase hex digits. */
-export function auditHash(e: Omit<AuditEntry, "hash">): string {
-  return bytesToHex(sha256(utf8ToBytes(canonicalAuditText(e))));
+export function auditHash(e: Omit<AuditEntry, "hash">, sha256Hex: Sha256Hex = nobleSha256Hex): string {
+  return sha256Hex(canonicalAuditText(e));
 }
 
 /**
  * Links drafts onto a chain after `head` (or from the start when `head` is null).
  * @throws {AuditFormatError} when a draft or the chain name is malformed.
  */
-export function linkAudit(chain: string, head: ChainHead | null, drafts: readonly AuditDraft[]): AuditEntry[] {
+export function linkAudit(
+  chain: string,
+  head: ChainHead | null,
+  drafts: readonly AuditDraft[],
+  sha256Hex: Sha256Hex = nobleSha256Hex,
+): AuditEntry[] {
   assertChainName(chain);
   let seq = head?.seq ?? 0;
   let prevHash = head?.hash ?? GENESIS_HASH;
@@ -127,7 +138,7 @@ export function linkAudit(chain: string, head: ChainHead | null, drafts: readonl
     const base = {
       chain, seq, at: d.at, tokenId: d.tokenId, role: d.role, action: d.action, target: d.target, reason: d.reason, prevHash,
     };
-    const hash = auditHash(base);
+    const hash = auditHash(base, sha256Hex);
     out.push({ ...base, hash });
     prevHash = hash;
   }
@@ -151,12 +162,14 @@ export type AuditVerification =
  * @param entries the entries, in seq order.
  * @param options.after the head just before the first entry, when verifying a slice that does not start at seq 1.
  * @param options.head a head known from elsewhere that the last entry must equal: detects a cut-off tail.
+ * @param options.sha256Hex the SHA-256 to use (default @noble/hashes).
  * @returns `ok: true` with the head, or `ok: false` naming the first broken entry and what is wrong with it.
  */
 export function verifyChain(
   entries: readonly AuditEntry[],
-  options: { after?: ChainHead; head?: ChainHead } = {},
+  options: { after?: ChainHead; head?: ChainHead; sha256Hex?: Sha256Hex } = {},
 ): AuditVerification {
+  const sha256Hex = options.sha256Hex ?? nobleSha256Hex;
   let expectedSeq = (options.after?.seq ?? 0) + 1;
   let prevHash = options.after?.hash ?? GENESIS_HASH;
   const chain = entries[0]?.chain;
@@ -170,7 +183,7 @@ export function verifyChain(
     if (e.chain !== chain) return fail(i, "chain", `entry ${i} belongs to chain ${JSON.stringify(e.chain)}, not ${JSON.stringify(chain)}`);
     if (e.seq !== expectedSeq) return fail(i, "sequence", `entry ${i} has seq ${e.seq}; expected ${expectedSeq}`);
     if (e.prevHash !== prevHash) return fail(i, "prev_hash", `entry seq ${e.seq}: prevHash does not equal the previous entry's hash`);
-    if (!HEX64.test(e.hash) || auditHash(e) !== e.hash) return fail(i, "hash", `entry seq ${e.seq}: hash does not match its contents`);
+    if (!HEX64.test(e.hash) || auditHash(e, sha256Hex) !== e.hash) return fail(i, "hash", `entry seq ${e.seq}: hash does not match its contents`);
     prevHash = e.hash;
     expectedSeq += 1;
   }

@@ -19,6 +19,7 @@
  *   the open fails with `StoreError("corrupt")`. Delete the sidecar only after deciding to accept
  *   the loss.
  */
+import { createHash } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import {
   DuckDBBlobValue,
@@ -29,20 +30,17 @@ import {
   type DuckDBConnection,
   type DuckDBValue,
 } from "@duckdb/node-api";
-import { linkAudit, REGISTRY_CHAIN, type AuditDraft, type AuditEntry, type AuditRole, type ChainHead } from "../audit.ts";
 import {
-  assertHex64,
-  assertIdent,
+  linkAudit,
+  REGISTRY_CHAIN,
+  type AuditDraft,
+  type AuditEntry,
+  type AuditRole,
+  type ChainHead,
+  type Sha256Hex,
+} from "../audit.ts";
+import {
   StoreError,
-  validateAmendment,
-  validateAudit,
-  validateBatch,
-  validateNewToken,
-  validateNewTrial,
-  validatePage,
-  validateRevocation,
-  validateScope,
-  validateStatusChange,
   type BaselineCorrection,
   type EnrollmentRecord,
   type ErrorFlag,
@@ -61,6 +59,19 @@ import {
   type TrialStatusChange,
   type Withdrawal,
 } from "./store.ts";
+import {
+  assertHex64,
+  assertIdent,
+  validateAmendment,
+  validateAudit,
+  validateBatch,
+  validateNewToken,
+  validateNewTrial,
+  validatePage,
+  validateRevocation,
+  validateScope,
+  validateStatusChange,
+} from "./validate.ts";
 
 export interface DuckDbStoreOptions {
   /** Database file, or `:memory:` (no durability, no sidecar). */
@@ -122,7 +133,9 @@ const COLUMNS: Record<string, ColumnKind[]> = {
   audit: ["varchar", "bigint", "varchar", "varchar", "varchar", "varchar", "varchar", "varchar", "blob", "blob"],
 };
 
-const hexToBlob = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, "hex"));
+const nodeSha256Hex: Sha256Hex = (text) => createHash("sha256").update(text, "utf8").digest("hex");
+
+const hexToBlob = (hex: string): Uint8Array => Buffer.from(hex, "hex");
 const blobToHex = (v: DuckDBValue): string => Buffer.from((v as DuckDBBlobValue).bytes).toString("hex");
 const str = (v: DuckDBValue): string => v as string;
 const strOrNull = (v: DuckDBValue): string | null => (v === null ? null : (v as string));
@@ -229,6 +242,39 @@ function appendCells(appender: DuckDBAppender, kinds: ColumnKind[], rows: Cell[]
       else appender.appendBlob(v as Uint8Array);
     }
     appender.endRow();
+  }
+}
+
+/** The enrollment rows straight into an Appender: the hot path of bulk uploads, without intermediate arrays. */
+async function appendEnrollments(
+  conn: DuckDBConnection,
+  trialId: string,
+  rows: ReadonlyArray<EnrollmentRecord & { baselineJson: string }>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const a = await conn.createAppender("enrollments");
+  try {
+    for (const e of rows) {
+      a.appendVarchar(trialId);
+      a.appendBigInt(BigInt(e.sequence));
+      a.appendBlob(Buffer.from(e.pseudonym, "hex"));
+      a.appendVarchar(e.publicId);
+      a.appendVarchar(e.site);
+      a.appendVarchar(e.arm);
+      if (e.stratum === null) a.appendNull();
+      else a.appendVarchar(e.stratum);
+      a.appendInteger(e.protocolVersion);
+      a.appendVarchar(e.baselineJson);
+      a.appendVarchar(e.enrolledAt);
+      a.endRow();
+    }
+    a.flushSync();
+  } finally {
+    try {
+      a.closeSync();
+    } catch {
+      // closing re-raises a failed flush; the flush's error is the one that matters
+    }
   }
 }
 
@@ -352,7 +398,7 @@ export class DuckDbStore implements Store {
         conn,
         link: async (chain, drafts) => {
           const head = pending.get(chain) ?? (await this.committedHead(chain));
-          const entries = linkAudit(chain, head, drafts);
+          const entries = linkAudit(chain, head, drafts, nodeSha256Hex);
           const last = entries[entries.length - 1];
           if (last !== undefined) pending.set(chain, { seq: last.seq, hash: last.hash });
           await ctx.append("audit", entries.map(auditRow));
@@ -512,12 +558,7 @@ export class DuckDbStore implements Store {
           throw new StoreError("not_found", `unknown participant ${JSON.stringify(missing)} in trial ${JSON.stringify(trialId)}`);
         }
       }
-      await append(
-        "enrollments",
-        b.enrollments.map((e) => [
-          trialId, e.sequence, hexToBlob(e.pseudonym), e.publicId, e.site, e.arm, e.stratum, e.protocolVersion, e.baselineJson, e.enrolledAt,
-        ]),
-      );
+      await appendEnrollments(conn, trialId, b.enrollments);
       const entries = await link(trialId, b.audit);
       const entry = entries[0].seq;
       await append("baseline_corrections", b.baselineCorrections.map((c, i) => [trialId, entry, i, c.publicId, c.baselineJson, c.reason, c.at]));
