@@ -1,0 +1,528 @@
+/**
+ * Imports a register extract (weekly status per person, DREAM-style) into the register tables.
+ *
+ * DuckDB reads the file itself (CSV or Parquet), in one of two layouts:
+ *   long   person, week, code          one row per person-week; the week is ISO text (`2024-W07`,
+ *          person, year, week, code    `2024W07`, `202407`) or two integer columns
+ *   wide   person, y_2024_07, ...      one row per person, one column per week (DREAM-like);
+ *                                      unpivoted in DuckDB; an empty cell is a week without a code
+ *
+ * The person key is a CPR number, turned into the trial's pseudonym on the way in
+ * (HMAC-SHA-256 under the trial's key, computed in DuckDB over the distinct keys of the file, the
+ * same value `api/pseudonym.ts` gives), or an existing pseudonym. CPR numbers are never written to
+ * a table that outlives the import and never appear in a message.
+ *
+ * What the import does with imperfect input:
+ * - rows for people not in the trial are counted and reported, and not kept;
+ * - codes the code book does not know are kept as `unknown` (treated as not observed by the
+ *   derivations) and reported with their counts;
+ * - several codes for one person-week are resolved by the code book's priority and counted;
+ * - malformed person keys, weeks or codes stop the import with errors naming the row and column;
+ * - week 53 exists where the ISO calendar has it and nowhere else;
+ * - gaps inside a person's observed span are filled by the code book's `gap` rule;
+ * - a person is observed from their first record (long layout) or from the first week of the
+ *   extract (wide layout, where a row means the person is in the register), to the last week of
+ *   the extract; see `observedFrom`.
+ *
+ * The import's identity is (trial, SHA-256 of the file, code book hash): importing the same extract
+ * again returns the stored report and changes nothing.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { canonicalJson, codeRows, type Codebook } from "./codebook.ts";
+import { validWeekSql, weekIndex, weekIndexSql, weekLabel, WEEK_LABEL_SQL_RE } from "./iso-week.ts";
+import { CATEGORY_ID, ensureRegisterSchema, sqlIdent, sqlString } from "./schema.ts";
+
+export type PersonKey =
+  /** The file holds CPR numbers; `key` is the trial's pseudonym key (32+ bytes). */
+  | { kind: "cpr"; key: Uint8Array }
+  /** The file holds pseudonyms already (64 hex digits). */
+  | { kind: "pseudonym" };
+
+export interface ImportProgress {
+  phase: "hash" | "read" | "resolve" | "store";
+  /** Fraction of the phase done, in [0, 1]. */
+  fraction: number;
+}
+
+export interface RegisterImportOptions {
+  trial: string;
+  file: string;
+  codebook: Codebook;
+  /** Pseudonyms (64 lowercase hex digits) of the trial's participants. */
+  participants: readonly string[];
+  personKey: PersonKey;
+  /** Detected from the column names when left out. */
+  layout?: "long" | "wide";
+  /** By the file extension when left out (`.parquet` → parquet, otherwise CSV with a header row). */
+  format?: "csv" | "parquet";
+  /** Column names, when they differ from the usual ones (see {@link COLUMN_NAMES}). */
+  columns?: { person?: string; week?: string; year?: string; code?: string };
+  /** Where each person's observation begins; default `first-record` for long, `extract-start` for wide. */
+  observedFrom?: "first-record" | "extract-start";
+  onProgress?: (event: ImportProgress) => void;
+  /** Clock for `imported_at`; default the system clock. */
+  now?: () => Date;
+}
+
+export interface RegisterImportReport {
+  importNo: number;
+  trial: string;
+  extractSha256: string;
+  codebookSha256: string;
+  importedAt: string;
+  /** True when this extract was imported before; nothing was changed. */
+  alreadyImported: boolean;
+  layout: "long" | "wide";
+  format: "csv" | "parquet";
+  firstWeek: string;
+  lastWeek: string;
+  /** Records read: rows in the long layout, non-empty cells in the wide layout. */
+  records: number;
+  persons: { inExtract: number; inTrial: number; notInTrial: number };
+  recordsNotInTrial: number;
+  participants: { total: number; inExtract: number; notInExtract: number };
+  /** Participant-weeks stored, gaps included. */
+  personWeeks: number;
+  gapWeeks: number;
+  unknownCodes: { code: string; records: number }[];
+  /** Person-weeks with two or more different codes, resolved by priority. */
+  conflicts: { personWeeks: number; records: number };
+  /** Person-weeks with the same code more than once. */
+  duplicates: { personWeeks: number; records: number };
+  ignoredColumns: string[];
+  /** Codes found in the extract whose mapping is marked illustrative in the code book. */
+  illustrativeCodesUsed: string[];
+}
+
+export interface ImportIssue {
+  /** 1-based data row (the header is not counted); absent for problems with a column as a whole. */
+  row?: number;
+  column: string;
+  message: string;
+}
+
+export class RegisterImportError extends Error {
+  readonly issues: ImportIssue[];
+  constructor(message: string, issues: ImportIssue[]) {
+    const shown = issues.slice(0, 5).map((i) => `${i.row !== undefined ? `row ${i.row}, ` : ""}column ${JSON.stringify(i.column)}: ${i.message}`);
+    super(`${message}${shown.length ? `: ${shown.join("; ")}` : ""}`);
+    this.name = "RegisterImportError";
+    this.issues = issues;
+  }
+}
+
+/** Column names recognised without configuration (case-insensitive). */
+export const COLUMN_NAMES = {
+  person: ["cpr", "pnr", "cpr_nr", "cprnr", "person", "person_id", "pseudonym", "id"],
+  week: ["week", "year_week", "yearweek", "iso_week", "uge", "aar_uge", "aaruge"],
+  year: ["year", "aar", "år", "isoyear"],
+  code: ["code", "status", "kode", "ydelse", "status_code", "branche"],
+} as const;
+
+/** A wide-layout week column: optional letters/underscore, 4-digit year, optional separator and W, week. */
+const WIDE_COLUMN_RE = /^[A-Za-z_]*?(\d{4})[-_]?[Ww]?(\d{1,2})$/;
+
+const MAX_ISSUES = 20;
+const T = { map: "reg_tmp_map", part: "reg_tmp_part", rec: "reg_tmp_rec", codes: "reg_tmp_codes", res: "reg_tmp_res", persons: "reg_tmp_persons", cols: "reg_tmp_cols" };
+
+/** SHA-256 of a file, streamed, with progress. */
+export async function fileSha256(path: string, onProgress?: (fraction: number) => void): Promise<string> {
+  const size = (await stat(path)).size;
+  const hash = createHash("sha256");
+  let done = 0;
+  let lastReport = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    hash.update(chunk as Buffer);
+    done += (chunk as Buffer).length;
+    if (onProgress && (done - lastReport > 64 << 20 || done === size)) {
+      lastReport = done;
+      onProgress(size === 0 ? 1 : done / size);
+    }
+  }
+  return hash.digest("hex");
+}
+
+/**
+ * Imports an extract for one trial. See the module comment for the rules.
+ * @throws {RegisterImportError} for malformed input, naming the row and column.
+ */
+export async function importRegister(connection: DuckDBConnection, options: RegisterImportOptions): Promise<RegisterImportReport> {
+  const progress = options.onProgress ?? (() => {});
+  await ensureRegisterSchema(connection);
+  const book = options.codebook;
+  const extractSha256 = await fileSha256(options.file, (fraction) => progress({ phase: "hash", fraction }));
+
+  const existing = await connection.runAndReadAll(
+    "SELECT report_json FROM register_imports WHERE trial_id = $1 AND extract_sha256 = $2 AND codebook_sha256 = $3",
+    [options.trial, extractSha256, book.sha256],
+  );
+  if (existing.currentRowCount > 0) {
+    const report = JSON.parse(String(existing.getRows()[0][0])) as RegisterImportReport;
+    return { ...report, alreadyImported: true };
+  }
+
+  const format = options.format ?? (options.file.toLowerCase().endsWith(".parquet") ? "parquet" : "csv");
+  const src =
+    format === "parquet"
+      ? `read_parquet(${sqlString(options.file)})`
+      : `read_csv(${sqlString(options.file)}, header = true, all_varchar = true)`;
+  const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${src}`);
+  const names = described.getRows().map((r) => String(r[0]));
+  const shape = detectShape(names, options);
+  const observedFrom = options.observedFrom ?? (shape.layout === "wide" ? "extract-start" : "first-record");
+
+  try {
+    await loadParticipants(connection, options.participants);
+    progress({ phase: "read", fraction: 0 });
+    await buildPersonMap(connection, src, shape.person, options.personKey);
+    await withProgress(connection, (f) => progress({ phase: "read", fraction: f }), () => buildRecords(connection, src, shape));
+    progress({ phase: "read", fraction: 1 });
+    await validate(connection, src, shape, book, options.personKey);
+
+    progress({ phase: "resolve", fraction: 0 });
+    const codeCounts = await connection.runAndReadAll(`SELECT code, count(*)::BIGINT FROM ${T.rec} GROUP BY code ORDER BY code`);
+    const seen = codeCounts.getRows().map((r) => ({ code: String(r[0]), records: Number(r[1]) }));
+    const unknownCodes = seen.filter((s) => !(s.code in book.codes));
+    const illustrativeCodesUsed = seen.filter((s) => book.codes[s.code]?.illustrative === true).map((s) => s.code);
+    await loadCodes(connection, book, unknownCodes.map((u) => u.code));
+
+    const cov = (await connection.runAndReadAll(`SELECT min(week), max(week), count(*)::BIGINT FROM ${T.rec}`)).getRows()[0];
+    let first = cov[0] === null ? null : Number(cov[0]);
+    let last = cov[1] === null ? null : Number(cov[1]);
+    if (shape.layout === "wide") {
+      first = Math.min(...shape.weeks.map((w) => w.week));
+      last = Math.max(...shape.weeks.map((w) => w.week));
+    }
+    if (first === null || last === null) throw new RegisterImportError("the extract holds no records (udtrækket er tomt)", []);
+    const records = Number(cov[2]);
+
+    await connection.run(`CREATE OR REPLACE TEMP TABLE ${T.res} AS
+      SELECT r.person, r.week, min(c.rank) AS rank, max(c.rank) AS max_rank, count(*)::INTEGER AS n
+      FROM ${T.rec} r JOIN ${T.codes} c USING (code) WHERE r.person IS NOT NULL GROUP BY r.person, r.week`);
+    const personStart = observedFrom === "extract-start" ? `${first}` : "min(r.week)";
+    const personsFrom =
+      observedFrom === "extract-start"
+        ? `(SELECT DISTINCT m.person, m.pseudonym FROM ${T.map} m WHERE m.person IS NOT NULL) p LEFT JOIN ${T.res} r USING (person)`
+        : `${T.res} r JOIN ${T.map} p USING (person)`;
+    await connection.run(`CREATE OR REPLACE TEMP TABLE ${T.persons} AS
+      SELECT p.person, any_value(p.pseudonym) AS pseudonym, ${personStart} AS first_week, ${last} AS last_week
+      FROM ${personsFrom} GROUP BY p.person`);
+
+    const stats = (
+      await connection.runAndReadAll(`SELECT
+        (SELECT count(DISTINCT pseudonym) FROM ${T.map})::BIGINT,
+        (SELECT count(DISTINCT person) FROM ${T.map} WHERE person IS NOT NULL)::BIGINT,
+        (SELECT count(*) FROM ${T.rec} WHERE person IS NULL)::BIGINT,
+        (SELECT count(*) FROM ${T.persons})::BIGINT,
+        (SELECT coalesce(sum(last_week - first_week + 1), 0) FROM ${T.persons})::BIGINT,
+        (SELECT count(*) FROM ${T.res})::BIGINT,
+        (SELECT count(*) FILTER (WHERE rank <> max_rank) FROM ${T.res})::BIGINT,
+        (SELECT coalesce(sum(n) FILTER (WHERE rank <> max_rank), 0) FROM ${T.res})::BIGINT,
+        (SELECT count(*) FILTER (WHERE rank = max_rank AND n > 1) FROM ${T.res})::BIGINT,
+        (SELECT coalesce(sum(n) FILTER (WHERE rank = max_rank AND n > 1), 0) FROM ${T.res})::BIGINT`)
+    ).getRows()[0].map(Number);
+    const [inExtract, inTrial, recordsNotInTrial, personsKept, spanWeeks, resolvedWeeks, conflictWeeks, conflictRecords, dupWeeks, dupRecords] = stats;
+    progress({ phase: "resolve", fraction: 1 });
+
+    const importedAt = (options.now ?? (() => new Date()))().toISOString();
+    const importNo = Number((await connection.runAndReadAll("SELECT nextval('register_import_seq')")).getRows()[0][0]);
+    const report: RegisterImportReport = {
+      importNo,
+      trial: options.trial,
+      extractSha256,
+      codebookSha256: book.sha256,
+      importedAt,
+      alreadyImported: false,
+      layout: shape.layout,
+      format,
+      firstWeek: weekLabel(first),
+      lastWeek: weekLabel(last),
+      records,
+      persons: { inExtract, inTrial, notInTrial: inExtract - inTrial },
+      recordsNotInTrial,
+      participants: { total: new Set(options.participants).size, inExtract: personsKept, notInExtract: new Set(options.participants).size - personsKept },
+      personWeeks: spanWeeks,
+      gapWeeks: spanWeeks - resolvedWeeks,
+      unknownCodes,
+      conflicts: { personWeeks: conflictWeeks, records: conflictRecords },
+      duplicates: { personWeeks: dupWeeks, records: dupRecords },
+      ignoredColumns: shape.ignored,
+      illustrativeCodesUsed,
+    };
+
+    progress({ phase: "store", fraction: 0 });
+    const gapCategory = book.gap === "self_supporting" ? CATEGORY_ID.self_supporting : CATEGORY_ID.missing;
+    await connection.run("BEGIN TRANSACTION");
+    try {
+      await connection.run(
+        `INSERT INTO register_imports VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [importNo, options.trial, extractSha256, book.sha256, canonicalJson(stripHash(book)), importedAt, first, last, JSON.stringify(report)],
+      );
+      await connection.run(`INSERT INTO register_persons SELECT ${importNo}, person, pseudonym, first_week, last_week FROM ${T.persons}`);
+      const weeksSql =
+        spanWeeks === resolvedWeeks
+          ? `SELECT ${importNo}, r.person, r.week, c.category, c.benefit_type, c.code
+             FROM ${T.res} r JOIN ${T.codes} c USING (rank)`
+          : `SELECT ${importNo}, g.person, g.week, coalesce(c.category, ${gapCategory}), c.benefit_type, c.code
+             FROM (SELECT person, unnest(generate_series(first_week, last_week)) AS week FROM ${T.persons}) g
+             LEFT JOIN ${T.res} r ON r.person = g.person AND r.week = g.week
+             LEFT JOIN ${T.codes} c ON c.rank = r.rank`;
+      await withProgress(connection, (f) => progress({ phase: "store", fraction: f }), () => connection.run(`INSERT INTO register_weeks ${weeksSql}`));
+      await connection.run("COMMIT");
+    } catch (err) {
+      await connection.run("ROLLBACK");
+      throw err;
+    }
+    progress({ phase: "store", fraction: 1 });
+    return report;
+  } finally {
+    for (const table of Object.values(T)) await connection.run(`DROP TABLE IF EXISTS temp.${table}`);
+  }
+}
+
+function stripHash(book: Codebook): Omit<Codebook, "sha256"> {
+  const { sha256: _omit, ...rest } = book;
+  return rest;
+}
+
+type Shape =
+  | { layout: "long"; person: string; code: string; week: string; year?: undefined; ignored: string[] }
+  | { layout: "long"; person: string; code: string; week: string; year: string; ignored: string[] }
+  | { layout: "wide"; person: string; weeks: { column: string; week: number }[]; ignored: string[] };
+
+function pick(names: string[], wanted: string | undefined, candidates: readonly string[], role: string): string | undefined {
+  if (wanted !== undefined) {
+    if (!names.includes(wanted)) {
+      throw new RegisterImportError(`the extract has no ${role} column ${JSON.stringify(wanted)} (kolonnen findes ikke)`, [
+        { column: wanted, message: `missing; columns are ${names.map((n) => JSON.stringify(n)).join(", ")}` },
+      ]);
+    }
+    return wanted;
+  }
+  return names.find((n) => candidates.includes(n.toLowerCase()));
+}
+
+function detectShape(names: string[], options: RegisterImportOptions): Shape {
+  const cols = options.columns ?? {};
+  const person = pick(names, cols.person, COLUMN_NAMES.person, "person");
+  if (person === undefined) {
+    throw new RegisterImportError("no person column found (ingen personkolonne)", [
+      { column: "(header)", message: `expected one of ${COLUMN_NAMES.person.join(", ")}; got ${names.join(", ")}` },
+    ]);
+  }
+  const code = pick(names, cols.code, COLUMN_NAMES.code, "code");
+  const week = pick(names, cols.week, COLUMN_NAMES.week, "week");
+  const layout = options.layout ?? (code !== undefined && week !== undefined ? "long" : "wide");
+  if (layout === "long") {
+    if (code === undefined || week === undefined) {
+      throw new RegisterImportError("long layout needs a week and a code column (lang form kræver uge- og kodekolonne)", [
+        { column: "(header)", message: `got ${names.join(", ")}` },
+      ]);
+    }
+    const year = pick(names, cols.year, COLUMN_NAMES.year, "year");
+    const used = new Set([person, code, week, year].filter((x) => x !== undefined));
+    const ignored = names.filter((n) => !used.has(n));
+    return year === undefined ? { layout, person, code, week, ignored } : { layout, person, code, week, year, ignored };
+  }
+  const weeks: { column: string; week: number }[] = [];
+  const ignored: string[] = [];
+  const issues: ImportIssue[] = [];
+  for (const name of names) {
+    if (name === person) continue;
+    const m = WIDE_COLUMN_RE.exec(name);
+    if (m === null) {
+      ignored.push(name);
+      continue;
+    }
+    const index = weekIndex(Number(m[1]), Number(m[2]));
+    if (index === null) issues.push({ column: name, message: `not an ISO week: year ${m[1]} has no week ${Number(m[2])}` });
+    else weeks.push({ column: name, week: index });
+  }
+  const seen = new Map<number, string>();
+  for (const w of weeks) {
+    const before = seen.get(w.week);
+    if (before !== undefined) issues.push({ column: w.column, message: `same week as column ${JSON.stringify(before)}` });
+    seen.set(w.week, w.column);
+  }
+  if (issues.length > 0) throw new RegisterImportError("malformed week columns (ugyldige ugekolonner)", issues);
+  if (weeks.length === 0) {
+    throw new RegisterImportError("no week columns found (ingen ugekolonner)", [
+      { column: "(header)", message: `expected columns like y_2024_07 or 2024W07; got ${names.join(", ")}` },
+    ]);
+  }
+  return { layout: "wide", person, weeks, ignored };
+}
+
+async function loadParticipants(connection: DuckDBConnection, participants: readonly string[]): Promise<void> {
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${T.part} (pseudonym VARCHAR, person INTEGER)`);
+  const appender = await connection.createAppender(T.part, "main", "temp");
+  const seen = new Set<string>();
+  for (const p of participants) {
+    if (seen.has(p)) continue;
+    seen.add(p);
+    appender.appendVarchar(p);
+    appender.appendInteger(seen.size);
+    appender.endRow();
+  }
+  appender.closeSync();
+}
+
+/** Distinct person keys of the file → pseudonym (null when malformed) → participant number (null when not in the trial). */
+async function buildPersonMap(connection: DuckDBConnection, src: string, personColumn: string, key: PersonKey): Promise<void> {
+  const raw = `CAST(${sqlIdent(personColumn)} AS VARCHAR)`;
+  if (key.kind === "cpr") {
+    const { ipad, opad } = hmacPads(key.key);
+    await connection.run(
+      `CREATE OR REPLACE TEMP TABLE ${T.map} AS
+       WITH d AS (SELECT DISTINCT ${raw} AS raw FROM ${src}),
+       n AS (SELECT raw, CASE WHEN regexp_full_match(trim(raw), '[0-9]{6}-?[0-9]{4}') THEN replace(trim(raw), '-', '') END AS cpr FROM d),
+       h AS (SELECT raw, CASE WHEN cpr IS NOT NULL THEN sha256(unhex($2) || unhex(sha256(unhex($1) || encode(cpr)))) END AS pseudonym FROM n)
+       SELECT h.raw, h.pseudonym, p.person FROM h LEFT JOIN ${T.part} p USING (pseudonym)`,
+      [ipad, opad],
+    );
+  } else {
+    await connection.run(
+      `CREATE OR REPLACE TEMP TABLE ${T.map} AS
+       WITH d AS (SELECT DISTINCT ${raw} AS raw FROM ${src}),
+       h AS (SELECT raw, CASE WHEN regexp_full_match(lower(trim(raw)), '[0-9a-f]{64}') THEN lower(trim(raw)) END AS pseudonym FROM d)
+       SELECT h.raw, h.pseudonym, p.person FROM h LEFT JOIN ${T.part} p USING (pseudonym)`,
+    );
+  }
+}
+
+/** HMAC-SHA-256 inner and outer pads (RFC 2104) as hex; keys longer than the block are hashed first. */
+function hmacPads(key: Uint8Array): { ipad: string; opad: string } {
+  const block = new Uint8Array(64);
+  block.set(key.length > 64 ? createHash("sha256").update(key).digest() : key);
+  const hex = (xor: number) => Buffer.from(block.map((b) => b ^ xor)).toString("hex");
+  return { ipad: hex(0x36), opad: hex(0x5c) };
+}
+
+function yearWeekSql(shape: Extract<Shape, { layout: "long" }>, from: string): { y: string; w: string } {
+  if (shape.year !== undefined) {
+    return {
+      y: `try_cast(trim(CAST(${from}${sqlIdent(shape.year)} AS VARCHAR)) AS INTEGER)`,
+      w: `try_cast(trim(CAST(${from}${sqlIdent(shape.week)} AS VARCHAR)) AS INTEGER)`,
+    };
+  }
+  const text = `trim(CAST(${from}${sqlIdent(shape.week)} AS VARCHAR))`;
+  return {
+    y: `try_cast(regexp_extract(${text}, ${sqlString(WEEK_LABEL_SQL_RE)}, 1) AS INTEGER)`,
+    w: `try_cast(regexp_extract(${text}, ${sqlString(WEEK_LABEL_SQL_RE)}, 2) AS INTEGER)`,
+  };
+}
+
+/** Week index when (y, w) is a real ISO week, else NULL. CASE keeps make_date away from bad years. */
+function weekOrNullSql(y: string, w: string): string {
+  return `CASE WHEN ${y} BETWEEN 1000 AND 9999 AND ${w} BETWEEN 1 AND 53 THEN CASE WHEN ${validWeekSql(y, w)} THEN ${weekIndexSql(y, w)} END END`;
+}
+
+/** Person number (null: not in the trial), whether the key is malformed, week index (null: malformed), code (null: missing). */
+async function buildRecords(connection: DuckDBConnection, src: string, shape: Shape): Promise<void> {
+  const rawPerson = (from: string) => `CAST(${from}${sqlIdent(shape.person)} AS VARCHAR)`;
+  if (shape.layout === "long") {
+    const { y, w } = yearWeekSql(shape, "s.");
+    await connection.run(`CREATE OR REPLACE TEMP TABLE ${T.rec} AS
+      WITH s AS (SELECT ${rawPerson("")} AS __raw, ${y} AS __y, ${w} AS __w, NULLIF(trim(CAST(${sqlIdent(shape.code)} AS VARCHAR)), '') AS code FROM ${src} s)
+      SELECT m.person, m.pseudonym IS NULL AS bad_person, ${weekOrNullSql("__y", "__w")}::INTEGER AS week, s.code
+      FROM s LEFT JOIN ${T.map} m ON m.raw IS NOT DISTINCT FROM s.__raw`);
+    return;
+  }
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${T.cols} (col VARCHAR, week INTEGER)`);
+  const values = shape.weeks.map((c) => `(${sqlString(c.column)}, ${c.week})`).join(", ");
+  await connection.run(`INSERT INTO ${T.cols} VALUES ${values}`);
+  const cells = shape.weeks.map((c) => `NULLIF(trim(CAST(${sqlIdent(c.column)} AS VARCHAR)), '') AS ${sqlIdent(c.column)}`).join(", ");
+  const on = shape.weeks.map((c) => sqlIdent(c.column)).join(", ");
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${T.rec} AS
+    WITH u AS (UNPIVOT (SELECT ${rawPerson("")} AS __raw, ${cells} FROM ${src}) ON ${on} INTO NAME __col VALUE code)
+    SELECT m.person, m.pseudonym IS NULL AS bad_person, c.week, u.code
+    FROM u JOIN ${T.cols} c ON c.col = u.__col LEFT JOIN ${T.map} m ON m.raw IS NOT DISTINCT FROM u.__raw`);
+}
+
+async function validate(connection: DuckDBConnection, src: string, shape: Shape, book: Codebook, key: PersonKey): Promise<void> {
+  const pattern = sqlString(book.code_pattern);
+  const counts = (
+    await connection.runAndReadAll(`SELECT
+      count(*) FILTER (WHERE bad_person)::BIGINT,
+      count(*) FILTER (WHERE week IS NULL)::BIGINT,
+      count(*) FILTER (WHERE code IS NULL OR NOT regexp_matches(code, ${pattern}))::BIGINT
+      FROM ${T.rec}`)
+  ).getRows()[0].map(Number);
+  // Persons in the wide layout whose row has only empty cells have no records; check the map too.
+  const badMapped = Number((await connection.runAndReadAll(`SELECT count(*)::BIGINT FROM ${T.map} WHERE pseudonym IS NULL`)).getRows()[0][0]);
+  if (counts.every((c) => c === 0) && badMapped === 0) return;
+
+  const keyRe = key.kind === "cpr" ? "'[0-9]{6}-?[0-9]{4}'" : "'[0-9a-fA-F]{64}'";
+  const keyMessage = key.kind === "cpr" ? "not a CPR number (DDMMYY-SSSS or DDMMYYSSSS) (ikke et CPR-nummer)" : "not a pseudonym (64 hex digits) (ikke et pseudonym)";
+  const personBad = `(${sqlIdent(shape.person)} IS NULL OR NOT regexp_full_match(trim(CAST(${sqlIdent(shape.person)} AS VARCHAR)), ${keyRe}))`;
+  const issues: ImportIssue[] = [];
+  if (shape.layout === "long") {
+    const { y, w } = yearWeekSql(shape, "");
+    const weekCol = shape.year === undefined ? shape.week : `${shape.year}/${shape.week}`;
+    const weekText =
+      shape.year === undefined
+        ? `CAST(${sqlIdent(shape.week)} AS VARCHAR)`
+        : `CAST(${sqlIdent(shape.year)} AS VARCHAR) || '/' || CAST(${sqlIdent(shape.week)} AS VARCHAR)`;
+    const code = `NULLIF(trim(CAST(${sqlIdent(shape.code)} AS VARCHAR)), '')`;
+    const rows = await connection.runAndReadAll(`SELECT * FROM (
+        SELECT row_number() OVER () AS __row, ${personBad} AS pb, ${weekOrNullSql(y, w)} IS NULL AS wb,
+          ${code} IS NULL OR NOT regexp_matches(${code}, ${pattern}) AS cb, ${weekText} AS wt, ${code} AS ct
+        FROM ${src}) WHERE pb OR wb OR cb ORDER BY __row LIMIT ${MAX_ISSUES}`);
+    for (const r of rows.getRows()) {
+      const row = Number(r[0]);
+      if (r[1] === true) issues.push({ row, column: shape.person, message: keyMessage });
+      if (r[2] === true) issues.push({ row, column: weekCol, message: `${JSON.stringify(r[4])} is not an ISO year-week such as 2024-W07 (ikke en gyldig ISO-uge)` });
+      if (r[3] === true) {
+        issues.push({
+          row,
+          column: shape.code,
+          message: r[5] === null ? "missing code (manglende kode)" : `code ${JSON.stringify(r[5])} does not match ${book.code_pattern} (ugyldig kode)`,
+        });
+      }
+    }
+  } else {
+    const cells = shape.weeks.map((c) => `NULLIF(trim(CAST(${sqlIdent(c.column)} AS VARCHAR)), '') AS ${sqlIdent(c.column)}`).join(", ");
+    const personRows = await connection.runAndReadAll(`SELECT __row FROM (
+        SELECT row_number() OVER () AS __row, ${personBad} AS pb FROM ${src}) WHERE pb ORDER BY __row LIMIT ${MAX_ISSUES}`);
+    for (const r of personRows.getRows()) issues.push({ row: Number(r[0]), column: shape.person, message: keyMessage });
+    const on = shape.weeks.map((c) => sqlIdent(c.column)).join(", ");
+    const codeRowsBad = await connection.runAndReadAll(`SELECT __row, __col, code FROM (
+        UNPIVOT (SELECT row_number() OVER () AS __row, ${cells} FROM ${src}) ON ${on} INTO NAME __col VALUE code)
+        WHERE NOT regexp_matches(code, ${pattern}) ORDER BY __row, __col LIMIT ${MAX_ISSUES}`);
+    for (const r of codeRowsBad.getRows()) {
+      issues.push({ row: Number(r[0]), column: String(r[1]), message: `code ${JSON.stringify(r[2])} does not match ${book.code_pattern} (ugyldig kode)` });
+    }
+    issues.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+  }
+  const total = counts[0] + counts[1] + counts[2];
+  throw new RegisterImportError(
+    `malformed extract, ${Math.max(total, issues.length)} bad value(s) (ugyldigt udtræk)`,
+    issues.slice(0, MAX_ISSUES),
+  );
+}
+
+async function loadCodes(connection: DuckDBConnection, book: Codebook, unknown: string[]): Promise<void> {
+  const known = codeRows(book);
+  const rows = [
+    ...known.map((c, i) => `(${sqlString(c.code)}, ${i + 1}, ${CATEGORY_ID[c.category]}, ${c.benefitType === null ? "NULL" : sqlString(c.benefitType)})`),
+    ...[...unknown].sort().map((code, i) => `(${sqlString(code)}, ${known.length + i + 1}, ${CATEGORY_ID.unknown}, NULL)`),
+  ];
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${T.codes} (code VARCHAR, rank INTEGER, category UTINYINT, benefit_type VARCHAR)`);
+  await connection.run(`INSERT INTO ${T.codes} VALUES ${rows.join(", ")}`);
+}
+
+/** Runs a query while polling DuckDB's progress for it. */
+async function withProgress<R>(connection: DuckDBConnection, report: (fraction: number) => void, run: () => Promise<R>): Promise<R> {
+  const timer = setInterval(() => {
+    const p = connection.progress;
+    if (p.percentage >= 0) report(Math.min(1, p.percentage / 100));
+  }, 250);
+  try {
+    return await run();
+  } finally {
+    clearInterval(timer);
+  }
+}
