@@ -137,7 +137,7 @@ async function bulk(auditPerRow: boolean): Promise<Result> {
     const s = performance.now();
     const audit = auditPerRow
       ? part.map((p) => p.audit)
-      : [{ ...part[0].audit, action: "enrollment.bulk", target: `upload:bench/rows-${i + 1}-${i + part.length}` }];
+      : [{ ...part[0].audit, action: "enrollment.bulk", target: `upload:bench/part-${i / bulkBatch + 1}` }];
     await store.append("bulk", { enrollments: part.map((p) => p.row), audit });
     lat.push(performance.now() - s);
   }

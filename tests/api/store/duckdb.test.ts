@@ -1,6 +1,8 @@
+import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { verifyChain } from "../../../api/audit.ts";
@@ -78,7 +80,53 @@ function crashImage(path: string, to: string): void {
   }
 }
 
+/** Runs crash-writer.ts in a child process and SIGKILLs it after `acks` acknowledged enrollments. */
+function killWriterAfter(path: string, acks: number): Promise<Set<number>> {
+  const script = fileURLToPath(new URL("./crash-writer.ts", import.meta.url));
+  const child = spawn(process.execPath, ["--import", "tsx", script, path], { cwd: process.cwd(), stdio: ["ignore", "pipe", "pipe"] });
+  const acked = new Set<number>();
+  let stderr = "";
+  let buffer = "";
+  let killed = false;
+  return new Promise((resolve, reject) => {
+    child.stderr.on("data", (d) => (stderr += String(d)));
+    child.stdout.on("data", (d) => {
+      buffer += String(d);
+      let nl: number;
+      while ((nl = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        if (line.startsWith("ack ")) acked.add(Number(line.slice(4)));
+      }
+      if (!killed && acked.size >= acks) {
+        killed = true;
+        child.kill("SIGKILL");
+      }
+    });
+    child.on("error", reject);
+    child.on("exit", (_code, signal) => {
+      if (signal !== "SIGKILL") reject(new Error(`writer exited on its own after ${acked.size} acks: ${stderr.slice(0, 2000)}`));
+      else resolve(acked);
+    });
+  });
+}
+
 describe("DuckDB adapter: durability and a damaged write-ahead log", () => {
+  it("SIGKILL while writing: every acknowledged enrollment is there after restart, twice over", async () => {
+    const path = freshPath();
+    const first = await killWriterAfter(path, 300);
+    const second = await killWriterAfter(path, 300);
+    const store = await openDuckDbStore({ path, ...quiet });
+    const rows = await store.listEnrollments("t1", ALL_SITES);
+    const sequences = new Set(rows.map((r) => r.sequence));
+    for (const s of [...first, ...second]) expect(sequences.has(s), `acknowledged sequence ${s}`).toBe(true);
+    // No gaps, no doubles: sequences are exactly 0..n-1.
+    expect(rows.map((r) => r.sequence)).toEqual(rows.map((_, i) => i));
+    expect(new Set(rows.map((r) => r.pseudonym)).size).toBe(rows.length);
+    expect(verifyChain(await store.readAudit("t1"))).toMatchObject({ ok: true, count: rows.length + 1 });
+    await store.close();
+  });
+
   it("a crash image (files as left at a kill) opens with every committed row", async () => {
     const path = freshPath();
     const store = await filled(path, 30, 4);
