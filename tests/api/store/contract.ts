@@ -287,6 +287,22 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
         expect((await store.loadAllocationHistory("t1"))[0].baseline).toEqual(a.baseline);
       }));
 
+      it("takes a register import of thousands of outcome values in one batch", withStore(async ({ store }) => {
+        await store.createTrial(newTrial("t1"), [draft("trial.create", "trial:t1")]);
+        const people = await enrollBatches(store, "t1", 1, Math.min(3000, store.limits.maxBatchRows - 1));
+        const outcomes = people.flatMap((p) =>
+          ["week-26", "week-52"].map((timePoint) => ({
+            publicId: p.publicId, outcome: "employed", timePoint, value: p.sequence % 2 === 0, observedAt: "2028-03-01", source: "register" as const, recordedAt: at(9),
+          })),
+        );
+        for (let i = 0; i < outcomes.length; i += store.limits.maxBatchRows - 1) {
+          await store.append("t1", { outcomes: outcomes.slice(i, i + store.limits.maxBatchRows - 1), audit: [draft("outcome.import", "register-extract", 9)] });
+        }
+        const stored = await store.listOutcomes("t1", ALL_SITES);
+        expect(stored).toHaveLength(outcomes.length);
+        expect(stored.filter((o) => o.value === true)).toHaveLength(outcomes.filter((o) => o.value).length);
+      }));
+
       it("refuses rows about an unknown participant, atomically", withStore(async ({ store }) => {
         await store.createTrial(newTrial("t1"), [draft("trial.create", "trial:t1")]);
         const [a] = await enrollBatches(store, "t1", 1, 1);

@@ -219,6 +219,21 @@ describe("DuckDB adapter: durability and a damaged write-ahead log", () => {
   });
 });
 
+describe("DuckDB adapter: limits", () => {
+  it("refuses a batch over a configured maxBatchRows, writing nothing", async () => {
+    const store = await openDuckDbStore({ path: ":memory:", limits: { maxBatchRows: 10 } });
+    await store.createTrial(
+      { id: "t1", seed: "aa".repeat(32), seedCommitment: "bb".repeat(32), protocolHash: "cc".repeat(32), protocolJson: "{}", at: draft(0).at },
+      [{ ...draft(0), action: "trial.create" }],
+    );
+    const rows = Array.from({ length: 10 }, (_, s) => enrollmentOf("t1", s, "aarhus", s));
+    await expect(store.append("t1", { enrollments: rows, audit: [draft(1)] })).rejects.toMatchObject({ code: "too_large" });
+    await store.append("t1", { enrollments: rows.slice(0, 9), audit: [draft(1)] });
+    expect(await store.countEnrollments("t1", ALL_SITES)).toBe(9);
+    await store.close();
+  });
+});
+
 describe("DuckDB adapter: privacy of the file", () => {
   it("the raw-bytes scan would see a CPR written into a VARCHAR (the scan is not blind)", async () => {
     const path = freshPath();
