@@ -111,7 +111,17 @@ const outcomes: OutcomeSpec[] = [
   { name: "retention_13", derivation: "retention", params: { weeks_after: 13 } },
 ];
 const t1 = performance.now();
-const derived = await deriveOutcomes(connection, { trial: "bench", participants, outcomes });
+let lastOutcome = t1;
+const derived = await deriveOutcomes(connection, {
+  trial: "bench",
+  participants,
+  outcomes,
+  onProgress: (e) => {
+    const now = performance.now();
+    process.stderr.write(`  ${e.done === 0 ? "setup" : outcomes[e.done - 1].name} ${((now - lastOutcome) / 1000).toFixed(2)} s\n`);
+    lastOutcome = now;
+  },
+});
 const deriveSeconds = (performance.now() - t1) / 1000;
 console.log(`derive ${deriveSeconds.toFixed(2)} s`);
 for (const o of derived.outcomes) {

@@ -186,7 +186,7 @@ export async function deriveOutcomes(connection: DuckDBConnection, options: Deri
     try {
       for (const [i, { spec, params }] of specs.entries()) {
         options.onProgress?.({ outcome: spec.name, done: i, total: specs.length });
-        const select = derivationSql(spec.derivation, params, imp.importNo);
+        const select = derivationSql(spec.derivation, params, imp);
         const version = DERIVATION_VERSION[spec.derivation];
         await connection.run("DELETE FROM register_outcomes WHERE trial_id = $1 AND outcome = $2", [options.trial, spec.name]);
         await connection.run(
@@ -218,7 +218,8 @@ export async function deriveOutcomes(connection: DuckDBConnection, options: Deri
       throw err;
     }
     options.onProgress?.({ outcome: "", done: specs.length, total: specs.length });
-    return { trial: options.trial, ...imp, outcomes: summaries };
+    const { firstWeek: _f, lastWeek: _l, ...provenance } = imp;
+    return { trial: options.trial, ...provenance, outcomes: summaries };
   } finally {
     await connection.run(`DROP TABLE IF EXISTS temp.${BASE}`);
     await connection.run(`DROP TABLE IF EXISTS temp.${PART}`);
@@ -247,9 +248,18 @@ export async function readRegisterOutcome(connection: DuckDBConnection, trial: s
   }));
 }
 
-async function findImport(connection: DuckDBConnection, trial: string, importNo: number | undefined) {
+interface ImportRef {
+  importNo: number;
+  extractSha256: string;
+  codebookSha256: string;
+  importedAt: string;
+  firstWeek: number;
+  lastWeek: number;
+}
+
+async function findImport(connection: DuckDBConnection, trial: string, importNo: number | undefined): Promise<ImportRef> {
   const reader = await connection.runAndReadAll(
-    `SELECT import_no, extract_sha256, codebook_sha256, imported_at FROM register_imports
+    `SELECT import_no, extract_sha256, codebook_sha256, imported_at, first_week, last_week FROM register_imports
      WHERE trial_id = $1 ${importNo === undefined ? "" : `AND import_no = ${Math.trunc(importNo)}`} ORDER BY import_no DESC LIMIT 1`,
     [trial],
   );
@@ -257,7 +267,7 @@ async function findImport(connection: DuckDBConnection, trial: string, importNo:
     throw new DeriveError(`no register import ${importNo === undefined ? "" : `${importNo} `}for trial ${JSON.stringify(trial)} (intet registerudtræk)`);
   }
   const r = reader.getRows()[0];
-  return { importNo: Number(r[0]), extractSha256: String(r[1]), codebookSha256: String(r[2]), importedAt: String(r[3]) };
+  return { importNo: Number(r[0]), extractSha256: String(r[1]), codebookSha256: String(r[2]), importedAt: String(r[3]), firstWeek: Number(r[4]), lastWeek: Number(r[5]) };
 }
 
 async function loadParticipants(connection: DuckDBConnection, participants: readonly RegisterParticipant[]): Promise<void> {
@@ -309,7 +319,8 @@ function int(v: unknown): number {
 }
 
 /** A SELECT giving (pseudonym, value, event, reason) for every participant. */
-function derivationSql(name: DerivationName, params: Record<string, unknown>, importNo: number): string {
+function derivationSql(name: DerivationName, params: Record<string, unknown>, imp: ImportRef): string {
+  const importNo = imp.importNo;
   const weeks = `register_weeks w JOIN ${BASE} b USING (person)`;
   const inImport = `w.import_no = ${importNo}`;
   switch (name) {
@@ -370,15 +381,15 @@ function derivationSql(name: DerivationName, params: Record<string, unknown>, im
           SELECT b.*, b.w0 + ${f} AS s0, g.gap_week, g.gap_cat, ${horizon} AS hz,
             least(b.end_obs, coalesce(g.gap_week, ${INF}), ${horizon}) AS stop
           FROM ${BASE} b LEFT JOIN g ON g.person = b.person),
-        ss AS (
-          SELECT w.person, w.week - row_number() OVER (PARTITION BY w.person ORDER BY w.week) AS grp, w.week
-          FROM register_weeks w JOIN e USING (person)
-          WHERE ${inImport} AND w.category = ${C.self_supporting} AND w.week >= e.s0 AND w.week < e.stop),
         sp AS (
-          SELECT person, min(start) AS spell_start FROM (
-            SELECT person, min(week) AS start, count(*) AS len FROM ss GROUP BY person, grp) WHERE len >= ${m} GROUP BY person),
+          -- One bit per week of the import (a bit set = self-supporting and observed); the first run
+          -- of m set bits is the first qualifying spell. No sort is needed.
+          SELECT w.person, bit_position('${"1".repeat(m)}'::BIT, bitstring_agg(w.week, ${imp.firstWeek}, ${imp.lastWeek})) AS pos
+          FROM register_weeks w JOIN e USING (person)
+          WHERE ${inImport} AND w.category = ${C.self_supporting} AND w.week >= e.s0 AND w.week < e.stop
+          GROUP BY w.person),
         r AS (
-          SELECT e.pseudonym, sp.spell_start - e.w0 AS t_event, e.stop - ${m} - e.w0 AS t_cens,
+          SELECT e.pseudonym, CASE WHEN sp.pos > 0 THEN ${imp.firstWeek} + sp.pos - 1 - e.w0 END AS t_event, e.stop - ${m} - e.w0 AS t_cens,
             CASE WHEN e.person IS NULL THEN 'not_in_extract'
                  WHEN e.s0 < e.first_week THEN 'before_extract'
                  WHEN e.stop = e.hz THEN 'horizon'
