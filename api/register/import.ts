@@ -126,7 +126,7 @@ export const COLUMN_NAMES = {
 const WIDE_COLUMN_RE = /^[A-Za-z_]*?(\d{4})[-_]?[Ww]?(\d{1,2})$/;
 
 const MAX_ISSUES = 20;
-const T = { map: "reg_tmp_map", part: "reg_tmp_part", rec: "reg_tmp_rec", codes: "reg_tmp_codes", res: "reg_tmp_res", persons: "reg_tmp_persons", cols: "reg_tmp_cols" };
+const T = { map: "reg_tmp_map", part: "reg_tmp_part", rec: "reg_tmp_rec", codes: "reg_tmp_codes", res: "reg_tmp_res", persons: "reg_tmp_persons", cols: "reg_tmp_cols", wide: "reg_tmp_wide" };
 
 /** SHA-256 of a file, streamed, with progress. */
 export async function fileSha256(path: string, onProgress?: (fraction: number) => void): Promise<string> {
@@ -199,9 +199,20 @@ export async function importRegister(connection: DuckDBConnection, options: Regi
     if (first === null || last === null) throw new RegisterImportError("the extract holds no records (udtrækket er tomt)", []);
     const records = Number(cov[2]);
 
-    await connection.run(`CREATE OR REPLACE TEMP TABLE ${T.res} AS
-      SELECT r.person, r.week, min(c.rank) AS rank, max(c.rank) AS max_rank, count(*)::INTEGER AS n
-      FROM ${T.rec} r JOIN ${T.codes} c USING (code) WHERE r.person IS NOT NULL GROUP BY r.person, r.week`);
+    // A wide extract with one row per person cannot hold two codes for one person-week, and its
+    // unpivoted grid is already dense: both the grouping and the gap filling can be skipped.
+    const directWide =
+      shape.layout === "wide" &&
+      observedFrom === "extract-start" &&
+      (await connection.runAndReadAll(`SELECT count(person) = count(DISTINCT person) FROM ${T.wide}`)).getRows()[0][0] === true;
+    await connection.run(
+      directWide
+        ? `CREATE OR REPLACE TEMP TABLE ${T.res} AS
+           SELECT r.person, r.week, c.rank, c.rank AS max_rank, 1 AS n FROM ${T.rec} r JOIN ${T.codes} c USING (code) WHERE r.person IS NOT NULL`
+        : `CREATE OR REPLACE TEMP TABLE ${T.res} AS
+           SELECT r.person, r.week, min(c.rank) AS rank, max(c.rank) AS max_rank, count(*)::INTEGER AS n
+           FROM ${T.rec} r JOIN ${T.codes} c USING (code) WHERE r.person IS NOT NULL GROUP BY r.person, r.week`,
+    );
     const personStart = observedFrom === "extract-start" ? `${first}` : "min(r.week)";
     const personsFrom =
       observedFrom === "extract-start"
@@ -262,8 +273,12 @@ export async function importRegister(connection: DuckDBConnection, options: Regi
         [importNo, options.trial, extractSha256, book.sha256, canonicalJson(stripHash(book)), importedAt, first, last, JSON.stringify(report)],
       );
       await connection.run(`INSERT INTO register_persons SELECT ${importNo}, person, pseudonym, first_week, last_week FROM ${T.persons}`);
-      const weeksSql =
-        spanWeeks === resolvedWeeks
+      const on = shape.layout === "wide" ? shape.weeks.map((c) => sqlIdent(c.column)).join(", ") : "";
+      const weeksSql = directWide
+        ? `SELECT ${importNo}, u.person, c.week, coalesce(k.category, ${gapCategory}), k.benefit_type, k.code
+           FROM (SELECT * EXCLUDE (bad_person) FROM ${T.wide} WHERE person IS NOT NULL) UNPIVOT INCLUDE NULLS (code FOR __col IN (${on})) u
+           JOIN ${T.cols} c ON c.col = u.__col LEFT JOIN ${T.codes} k ON k.code = u.code`
+        : spanWeeks === resolvedWeeks
           ? `SELECT ${importNo}, r.person, r.week, c.category, c.benefit_type, c.code
              FROM ${T.res} r JOIN ${T.codes} c USING (rank)`
           : `SELECT ${importNo}, g.person, g.week, coalesce(c.category, ${gapCategory}), c.benefit_type, c.code
@@ -436,10 +451,14 @@ async function buildRecords(connection: DuckDBConnection, src: string, shape: Sh
   await connection.run(`INSERT INTO ${T.cols} VALUES ${values}`);
   const cells = shape.weeks.map((c) => `NULLIF(trim(CAST(${sqlIdent(c.column)} AS VARCHAR)), '') AS ${sqlIdent(c.column)}`).join(", ");
   const on = shape.weeks.map((c) => sqlIdent(c.column)).join(", ");
+  // One row per person: swap the key for the person number before unpivoting, so the join is
+  // per person, not per cell.
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${T.wide} AS
+    SELECT m.person, m.pseudonym IS NULL AS bad_person, ${cells}
+    FROM ${src} s LEFT JOIN ${T.map} m ON m.raw IS NOT DISTINCT FROM ${rawPerson("s.")}`);
   await connection.run(`CREATE OR REPLACE TEMP TABLE ${T.rec} AS
-    WITH u AS (UNPIVOT (SELECT ${rawPerson("")} AS __raw, ${cells} FROM ${src}) ON ${on} INTO NAME __col VALUE code)
-    SELECT m.person, m.pseudonym IS NULL AS bad_person, c.week, u.code
-    FROM u JOIN ${T.cols} c ON c.col = u.__col LEFT JOIN ${T.map} m ON m.raw IS NOT DISTINCT FROM u.__raw`);
+    SELECT u.person, u.bad_person, c.week, u.code
+    FROM (UNPIVOT ${T.wide} ON ${on} INTO NAME __col VALUE code) u JOIN ${T.cols} c ON c.col = u.__col`);
 }
 
 async function validate(connection: DuckDBConnection, src: string, shape: Shape, book: Codebook, key: PersonKey): Promise<void> {
