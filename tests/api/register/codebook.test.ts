@@ -70,3 +70,12 @@ describe("register code book", () => {
     expect(codeRows(book).map((r) => r.code)).toEqual(["C", "A", "B"]);
   });
 });
+
+describe("code book files", () => {
+  it("loads the default code book from its path and names a file in errors", async () => {
+    const { DEFAULT_CODEBOOK_PATH, loadCodebookFile } = await import("../../../api/register/index.ts");
+    const book = await loadCodebookFile(DEFAULT_CODEBOOK_PATH);
+    expect(book.name).toBe("dream-default");
+    await expect(loadCodebookFile("api/register/iso-week.ts")).rejects.toThrow(/iso-week\.ts/);
+  });
+});
