@@ -56,6 +56,20 @@ export interface ChainHead {
 }
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * True for `YYYY-MM-DDTHH:MM:SS.sssZ` with month 1-12, a day that exists in the month (29 February
+ * is let through in every year), hours < 24 and minutes, seconds < 60. Cheaper than `Date.parse`,
+ * which matters when a bulk upload brings a hundred thousand timestamps.
+ */
+export function isIsoUtcMillis(v: unknown): v is string {
+  if (typeof v !== "string" || !ISO_UTC.test(v)) return false;
+  const two = (i: number) => (v.charCodeAt(i) - 48) * 10 + (v.charCodeAt(i + 1) - 48);
+  const month = two(5);
+  const day = two(8);
+  return month >= 1 && month <= 12 && day >= 1 && day <= DAYS_IN_MONTH[month - 1] && two(11) < 24 && two(14) < 60 && two(17) < 60;
+}
 const ACTION = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 const CHAIN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -73,7 +87,7 @@ export class AuditFormatError extends Error {
  * @throws {AuditFormatError} naming the first field that is wrong; the value is not echoed for free-text fields.
  */
 export function assertAuditDraft(d: AuditDraft): void {
-  if (typeof d.at !== "string" || !ISO_UTC.test(d.at) || Number.isNaN(Date.parse(d.at))) {
+  if (!isIsoUtcMillis(d.at)) {
     throw new AuditFormatError(`invalid audit at; not an ISO UTC time with milliseconds: ${JSON.stringify(d.at)}`);
   }
   if (d.tokenId !== null && (typeof d.tokenId !== "string" || d.tokenId.length === 0 || d.tokenId.length > 64)) {

@@ -125,12 +125,10 @@ type ColumnKind = "varchar" | "bigint" | "integer" | "blob";
 type Cell = string | number | Uint8Array | null;
 
 const COLUMNS: Record<string, ColumnKind[]> = {
-  enrollments: ["varchar", "bigint", "blob", "varchar", "varchar", "varchar", "varchar", "integer", "varchar", "varchar"],
   baseline_corrections: ["varchar", "bigint", "integer", "varchar", "varchar", "varchar", "varchar"],
   withdrawals: ["varchar", "bigint", "integer", "varchar", "varchar", "varchar", "varchar"],
   error_flags: ["varchar", "bigint", "integer", "varchar", "varchar", "varchar"],
   outcomes: ["varchar", "bigint", "integer", "varchar", "varchar", "varchar", "varchar", "varchar", "varchar", "varchar"],
-  audit: ["varchar", "bigint", "varchar", "varchar", "varchar", "varchar", "varchar", "varchar", "blob", "blob"],
 };
 
 const nodeSha256Hex: Sha256Hex = (text) => createHash("sha256").update(text, "utf8").digest("hex");
@@ -224,16 +222,41 @@ async function appendEnrollments(
   }
 }
 
+async function appendAuditRows(conn: DuckDBConnection, entries: readonly AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const a = await conn.createAppender("audit");
+  try {
+    for (const e of entries) {
+      a.appendVarchar(e.chain);
+      a.appendBigInt(BigInt(e.seq));
+      a.appendVarchar(e.at);
+      if (e.tokenId === null) a.appendNull();
+      else a.appendVarchar(e.tokenId);
+      a.appendVarchar(e.role);
+      a.appendVarchar(e.action);
+      a.appendVarchar(e.target);
+      if (e.reason === null) a.appendNull();
+      else a.appendVarchar(e.reason);
+      a.appendBlob(Buffer.from(e.prevHash, "hex"));
+      a.appendBlob(Buffer.from(e.hash, "hex"));
+      a.endRow();
+    }
+    a.flushSync();
+  } finally {
+    try {
+      a.closeSync();
+    } catch {
+      // closing re-raises a failed flush; the flush's error is the one that matters
+    }
+  }
+}
+
 interface WriteContext {
   conn: DuckDBConnection;
   /** Links drafts onto a chain (pending until commit). */
   link(chain: string, drafts: readonly AuditDraft[]): Promise<AuditEntry[]>;
   append(table: keyof typeof COLUMNS, rows: Cell[][]): Promise<void>;
 }
-
-const auditRow = (e: AuditEntry): Cell[] => [
-  e.chain, e.seq, e.at, e.tokenId, e.role, e.action, e.target, e.reason, hexToBlob(e.prevHash), hexToBlob(e.hash),
-];
 
 /** Opens (or creates) a DuckDB store. See the module comment for durability and the head sidecar. */
 export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<DuckDbStore> {
@@ -347,7 +370,7 @@ export class DuckDbStore implements Store {
           const entries = linkAudit(chain, head, drafts, nodeSha256Hex);
           const last = entries[entries.length - 1];
           if (last !== undefined) pending.set(chain, { seq: last.seq, hash: last.hash });
-          await ctx.append("audit", entries.map(auditRow));
+          await appendAuditRows(conn, entries);
           return entries;
         },
         append: async (table, rows) => {

@@ -4,7 +4,7 @@
  * could type something. What needs the stored data (duplicates against earlier batches, unknown
  * participants) is each adapter's part.
  */
-import { assertAuditDraft, assertChainName, REGISTRY_CHAIN, type AuditDraft } from "../audit.ts";
+import { assertAuditDraft, assertChainName, isIsoUtcMillis, REGISTRY_CHAIN, type AuditDraft } from "../audit.ts";
 import {
   CPR_SHAPED,
   ROLES,
@@ -26,7 +26,6 @@ import {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const IDENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 const invalid = (message: string) => new StoreError("invalid", message);
@@ -58,20 +57,8 @@ export function assertHex64(value: unknown, field: string): string {
   return value;
 }
 
-const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/** Month 1-12, a day that exists in that month (29 February always passes), hours < 24, minutes and seconds < 60. */
-function plausibleTime(v: string): boolean {
-  const month = (v.charCodeAt(5) - 48) * 10 + (v.charCodeAt(6) - 48);
-  const day = (v.charCodeAt(8) - 48) * 10 + (v.charCodeAt(9) - 48);
-  const hour = (v.charCodeAt(11) - 48) * 10 + (v.charCodeAt(12) - 48);
-  const minute = (v.charCodeAt(14) - 48) * 10 + (v.charCodeAt(15) - 48);
-  const second = (v.charCodeAt(17) - 48) * 10 + (v.charCodeAt(18) - 48);
-  return month >= 1 && month <= 12 && day >= 1 && day <= DAYS_IN_MONTH[month - 1] && hour < 24 && minute < 60 && second < 60;
-}
-
 function time(value: unknown, field: string): string {
-  if (typeof value !== "string" || !ISO_UTC.test(value) || !plausibleTime(value)) {
+  if (!isIsoUtcMillis(value)) {
     throw invalid(`invalid ${field}; not an ISO UTC time with milliseconds: ${JSON.stringify(String(value).slice(0, 40))}`);
   }
   return value;

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
+  isIsoUtcMillis,
   AuditFormatError,
   GENESIS_HASH,
   linkAudit,
@@ -59,6 +60,24 @@ describe("linkAudit", () => {
 
   it("refuses a malformed chain name", () => {
     expect(() => linkAudit("../x", null, [draft(1)])).toThrow(AuditFormatError);
+  });
+});
+
+describe("isIsoUtcMillis", () => {
+  it.each([
+    ["2027-01-31T23:59:59.999Z", true],
+    ["2027-02-29T00:00:00.000Z", true], // leap day let through in every year (documented)
+    ["2027-02-30T00:00:00.000Z", false],
+    ["2027-04-31T00:00:00.000Z", false],
+    ["2027-00-10T00:00:00.000Z", false],
+    ["2027-01-01T24:00:00.000Z", false],
+    ["2027-01-01T00:60:00.000Z", false],
+    ["2027-01-01T00:00:60.000Z", false],
+    ["2027-01-01T00:00:00Z", false],
+    ["2027-01-01T00:00:00.000+01:00", false],
+    [new Date(Date.UTC(2027, 5, 1)).toISOString(), true],
+  ])("%s -> %s", (value, ok) => {
+    expect(isIsoUtcMillis(value)).toBe(ok);
   });
 });
 
