@@ -29,7 +29,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { canonicalJson, codeRows, type Codebook } from "./codebook.ts";
 import { validWeekSql, weekIndex, weekIndexSql, weekLabel, WEEK_LABEL_SQL_RE } from "./iso-week.ts";
@@ -104,9 +104,17 @@ export interface ImportIssue {
   message: string;
 }
 
+/** Masks anything shaped like a CPR number (DDMMYYSSSS or DDMMYY-SSSS) in a message. */
+export function redactCpr(text: string): string {
+  return text.replace(/(?<![0-9])[0-9]{6}-?[0-9]{4}(?![0-9])/g, "[CPR]");
+}
+
+/** An extract that cannot be imported. Messages never contain a CPR number: CPR-shaped text is masked. */
 export class RegisterImportError extends Error {
   readonly issues: ImportIssue[];
-  constructor(message: string, issues: ImportIssue[]) {
+  constructor(message: string, rawIssues: ImportIssue[]) {
+    const issues = rawIssues.map((i) => ({ ...i, column: redactCpr(i.column), message: redactCpr(i.message) }));
+    message = redactCpr(message);
     const shown = issues.slice(0, 5).map((i) => `${i.row !== undefined ? `row ${i.row}, ` : ""}column ${JSON.stringify(i.column)}: ${i.message}`);
     super(`${message}${shown.length ? `: ${shown.join("; ")}` : ""}`);
     this.name = "RegisterImportError";
@@ -127,6 +135,45 @@ const WIDE_COLUMN_RE = /^[A-Za-z_]*?(\d{4})[-_]?[Ww]?(\d{1,2})$/;
 
 const MAX_ISSUES = 20;
 const T = { map: "reg_tmp_map", part: "reg_tmp_part", rec: "reg_tmp_rec", codes: "reg_tmp_codes", res: "reg_tmp_res", persons: "reg_tmp_persons", cols: "reg_tmp_cols", wide: "reg_tmp_wide" };
+
+/**
+ * `read_csv` with the dialect fixed from the header line: the delimiter is the most frequent of
+ * `,` `;` tab `|` in it, and every column is text. A row with too many or too few fields is then
+ * an error naming its line, never a reason to guess another dialect.
+ */
+async function csvSource(path: string): Promise<string> {
+  const { delimiter, names } = await csvHeader(path);
+  if (names.length === 0 || names.some((n) => n === "")) {
+    throw new RegisterImportError("the extract's header row is empty or has an unnamed column (overskriftsrækken mangler navne)", [
+      { row: 0, column: "(header)", message: `got ${JSON.stringify(names.join(delimiter))}` },
+    ]);
+  }
+  const columns = `{${names.map((n) => `${sqlString(n)}: 'VARCHAR'`).join(", ")}}`;
+  return `read_csv(${sqlString(path)}, header = true, auto_detect = false, delim = ${sqlString(delimiter)}, quote = '"', escape = '"', columns = ${columns})`;
+}
+
+/** The delimiter and column names of a CSV file's first line. */
+export async function csvHeader(path: string): Promise<{ delimiter: string; names: string[] }> {
+  const handle = await open(path, "r");
+  try {
+    const buffer = Buffer.alloc(65536);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const line = buffer.subarray(0, bytesRead).toString("utf8").split(/\r?\n/)[0];
+    let best = ",";
+    let bestCount = 0;
+    for (const d of [",", ";", "\t", "|"]) {
+      const count = line.split(d).length - 1;
+      if (count > bestCount) {
+        best = d;
+        bestCount = count;
+      }
+    }
+    const names = line.replace(/^\uFEFF/, "").split(best).map((n) => n.trim().replace(/^"(.*)"$/, "$1").replaceAll('""', '"'));
+    return { delimiter: best, names };
+  } finally {
+    await handle.close();
+  }
+}
 
 /** SHA-256 of a file, streamed, with progress. */
 export async function fileSha256(path: string, onProgress?: (fraction: number) => void): Promise<string> {
@@ -165,22 +212,29 @@ export async function importRegister(connection: DuckDBConnection, options: Regi
   }
 
   const format = options.format ?? (options.file.toLowerCase().endsWith(".parquet") ? "parquet" : "csv");
+  // The delimiter is taken from the header line, so that a ragged row is an error naming its line
+  // rather than a reason for DuckDB's sniffer to guess another dialect.
   const src =
     format === "parquet"
       ? `read_parquet(${sqlString(options.file)})`
-      : `read_csv(${sqlString(options.file)}, header = true, all_varchar = true)`;
-  const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${src}`);
+      : await csvSource(options.file);
+  const described = await readingFile(() => connection.runAndReadAll(`DESCRIBE SELECT * FROM ${src}`));
   const names = described.getRows().map((r) => String(r[0]));
   const shape = detectShape(names, options);
+  // A CPR column stored as a number (Parquet) has lost its leading zero; put it back.
+  const personType = String(described.getRows()[names.indexOf(shape.person)][1]);
+  const numericCpr = options.personKey.kind === "cpr" && /INT/.test(personType);
+  const personKey = (from: string) =>
+    numericCpr ? `lpad(CAST(${from}${sqlIdent(shape.person)} AS VARCHAR), 10, '0')` : `CAST(${from}${sqlIdent(shape.person)} AS VARCHAR)`;
   const observedFrom = options.observedFrom ?? (shape.layout === "wide" ? "extract-start" : "first-record");
 
   try {
     await loadParticipants(connection, options.participants);
     progress({ phase: "read", fraction: 0 });
-    await buildPersonMap(connection, src, shape.person, options.personKey);
-    await withProgress(connection, (f) => progress({ phase: "read", fraction: f }), () => buildRecords(connection, src, shape));
+    await readingFile(() => buildPersonMap(connection, src, personKey(""), options.personKey));
+    await withProgress(connection, (f) => progress({ phase: "read", fraction: f }), () => readingFile(() => buildRecords(connection, src, shape, personKey)));
     progress({ phase: "read", fraction: 1 });
-    await validate(connection, src, shape, book, options.personKey);
+    await readingFile(() => validate(connection, src, shape, book, options.personKey, personKey("")));
 
     progress({ phase: "resolve", fraction: 0 });
     const codeCounts = await connection.runAndReadAll(`SELECT code, count(*)::BIGINT FROM ${T.rec} GROUP BY code ORDER BY code`);
@@ -386,8 +440,7 @@ async function loadParticipants(connection: DuckDBConnection, participants: read
 }
 
 /** Distinct person keys of the file → pseudonym (null when malformed) → participant number (null when not in the trial). */
-async function buildPersonMap(connection: DuckDBConnection, src: string, personColumn: string, key: PersonKey): Promise<void> {
-  const raw = `CAST(${sqlIdent(personColumn)} AS VARCHAR)`;
+async function buildPersonMap(connection: DuckDBConnection, src: string, raw: string, key: PersonKey): Promise<void> {
   if (key.kind === "cpr") {
     const { ipad, opad } = hmacPads(key.key);
     await connection.run(
@@ -436,8 +489,7 @@ function weekOrNullSql(y: string, w: string): string {
 }
 
 /** Person number (null: not in the trial), whether the key is malformed, week index (null: malformed), code (null: missing). */
-async function buildRecords(connection: DuckDBConnection, src: string, shape: Shape): Promise<void> {
-  const rawPerson = (from: string) => `CAST(${from}${sqlIdent(shape.person)} AS VARCHAR)`;
+async function buildRecords(connection: DuckDBConnection, src: string, shape: Shape, rawPerson: (from: string) => string): Promise<void> {
   if (shape.layout === "long") {
     const { y, w } = yearWeekSql(shape, "s.");
     await connection.run(`CREATE OR REPLACE TEMP TABLE ${T.rec} AS
@@ -461,7 +513,7 @@ async function buildRecords(connection: DuckDBConnection, src: string, shape: Sh
     FROM (UNPIVOT ${T.wide} ON ${on} INTO NAME __col VALUE code) u JOIN ${T.cols} c ON c.col = u.__col`);
 }
 
-async function validate(connection: DuckDBConnection, src: string, shape: Shape, book: Codebook, key: PersonKey): Promise<void> {
+async function validate(connection: DuckDBConnection, src: string, shape: Shape, book: Codebook, key: PersonKey, rawPerson: string): Promise<void> {
   const pattern = sqlString(book.code_pattern);
   const counts = (
     await connection.runAndReadAll(`SELECT
@@ -476,7 +528,7 @@ async function validate(connection: DuckDBConnection, src: string, shape: Shape,
 
   const keyRe = key.kind === "cpr" ? "'[0-9]{6}-?[0-9]{4}'" : "'[0-9a-fA-F]{64}'";
   const keyMessage = key.kind === "cpr" ? "not a CPR number (DDMMYY-SSSS or DDMMYYSSSS) (ikke et CPR-nummer)" : "not a pseudonym (64 hex digits) (ikke et pseudonym)";
-  const personBad = `(${sqlIdent(shape.person)} IS NULL OR NOT regexp_full_match(trim(CAST(${sqlIdent(shape.person)} AS VARCHAR)), ${keyRe}))`;
+  const personBad = `(${rawPerson} IS NULL OR NOT regexp_full_match(trim(${rawPerson}), ${keyRe}))`;
   const issues: ImportIssue[] = [];
   if (shape.layout === "long") {
     const { y, w } = yearWeekSql(shape, "");
@@ -531,6 +583,26 @@ async function loadCodes(connection: DuckDBConnection, book: Codebook, unknown: 
   ];
   await connection.run(`CREATE OR REPLACE TEMP TABLE ${T.codes} (code VARCHAR, rank INTEGER, category UTINYINT, benefit_type VARCHAR)`);
   await connection.run(`INSERT INTO ${T.codes} VALUES ${rows.join(", ")}`);
+}
+
+/**
+ * Runs a step that reads the file; DuckDB's own parse errors (which may quote a line of the file)
+ * become a RegisterImportError with CPR-shaped text masked.
+ */
+async function readingFile<R>(run: () => Promise<R>): Promise<R> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof RegisterImportError) throw err;
+    const text = (err instanceof Error ? err.message : String(err)).split("Possible fixes")[0].replace(/\s+/g, " ").trim();
+    const line = /CSV Error on Line: (\d+)/.exec(text);
+    const fields = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(text);
+    const issues: ImportIssue[] =
+      line === null
+        ? []
+        : [{ row: Number(line[1]) - 1, column: "(row)", message: fields ? `expected ${fields[1]} fields, found ${fields[2]}` : text }];
+    throw new RegisterImportError(`could not read the extract (udtrækket kunne ikke læses): ${text}`, issues);
+  }
 }
 
 /** Runs a query while polling DuckDB's progress for it. */

@@ -67,6 +67,25 @@ describe("CPR numbers become the trial's pseudonyms in DuckDB", () => {
   });
 });
 
+describe("files that are not what they claim", () => {
+  it("names the line of a ragged CSV row and masks the CPR DuckDB quotes", async () => {
+    const file = files.write("ragged.csv", `cpr,week,code\n${CPR1},2024-W07,B1\n${CPR2},2024-W07\n`);
+    const err = await failure(importRegister(db.connection, options(file)));
+    expect(err.issues).toEqual([{ row: 2, column: "(row)", message: "expected 3 fields, found 2" }]);
+    expect(err.message).not.toContain(CPR2);
+    expect(err.message).toContain("[CPR]");
+  });
+
+  it("reads a semicolon-separated file and a Parquet file whose CPR column lost its leading zero", async () => {
+    const semi = files.write("semi.csv", `cpr;week;code\n${CPR1};2024-W07;B1\n`);
+    expect((await importRegister(db.connection, options(semi))).persons).toEqual({ inExtract: 1, inTrial: 1, notInTrial: 0 });
+    const pq = `${files.dir}/numeric.parquet`;
+    await db.connection.run(`COPY (SELECT 102034005::BIGINT AS cpr, '2024-W08' AS week, 'B1' AS code) TO '${pq}' (FORMAT parquet)`);
+    const report = await importRegister(db.connection, options(pq, { trial: "t2" }));
+    expect(report.persons).toEqual({ inExtract: 1, inTrial: 1, notInTrial: 0 });
+  });
+});
+
 describe("malformed weeks and codes", () => {
   it("names row and column of a week that does not exist or is not a week", async () => {
     // 2023 has 52 ISO weeks; 2020 has 53.
