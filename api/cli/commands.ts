@@ -2,3 +2,4 @@
 import { registerCommand } from "./main.ts";
 
 registerCommand("serve", "start the API on an embedded DuckDB file", async () => (await import("./serve.ts")).serve);
+registerCommand("protocol", "validate protocol files or print a protocol hash", async () => (await import("./protocol.ts")).protocol);
