@@ -74,6 +74,15 @@ const ACTION = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 const CHAIN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
+/**
+ * A value as shown inside an error message: JSON, at most 40 characters, with any CPR-shaped run of
+ * digits masked, so that a CPR typed into the wrong field is never echoed back or logged.
+ */
+export function shownValue(value: unknown): string {
+  const text = typeof value === "string" ? value.slice(0, 40) : String(value).slice(0, 40);
+  return JSON.stringify(text.replace(/\d{6}-?\d{4}/g, "<CPR-lignende/CPR-shaped>"));
+}
+
 /** A draft that does not satisfy the documented field formats. Messages name the field and the rule. */
 export class AuditFormatError extends Error {
   constructor(message: string) {
@@ -88,16 +97,16 @@ export class AuditFormatError extends Error {
  */
 export function assertAuditDraft(d: AuditDraft): void {
   if (!isIsoUtcMillis(d.at)) {
-    throw new AuditFormatError(`invalid audit at; not an ISO UTC time with milliseconds: ${JSON.stringify(d.at)}`);
+    throw new AuditFormatError(`invalid audit at; not an ISO UTC time with milliseconds: ${shownValue(d.at)}`);
   }
   if (d.tokenId !== null && (typeof d.tokenId !== "string" || d.tokenId.length === 0 || d.tokenId.length > 64)) {
     throw new AuditFormatError("invalid audit tokenId; not null or a string of 1-64 characters");
   }
   if (!(AUDIT_ROLES as readonly string[]).includes(d.role)) {
-    throw new AuditFormatError(`invalid audit role; not one of ${AUDIT_ROLES.join(", ")}: ${JSON.stringify(d.role)}`);
+    throw new AuditFormatError(`invalid audit role; not one of ${AUDIT_ROLES.join(", ")}: ${shownValue(d.role)}`);
   }
   if (typeof d.action !== "string" || d.action.length > 64 || !ACTION.test(d.action)) {
-    throw new AuditFormatError(`invalid audit action; not a dotted lower-case verb: ${JSON.stringify(d.action)}`);
+    throw new AuditFormatError(`invalid audit action; not a dotted lower-case verb: ${shownValue(d.action)}`);
   }
   if (typeof d.target !== "string" || d.target.length === 0 || d.target.length > 256) {
     throw new AuditFormatError("invalid audit target; not a string of 1-256 characters");
@@ -110,7 +119,7 @@ export function assertAuditDraft(d: AuditDraft): void {
 /** @throws {AuditFormatError} when the chain name is not 1-128 of `[A-Za-z0-9._-]` starting with a letter or digit. */
 export function assertChainName(chain: string): void {
   if (typeof chain !== "string" || !CHAIN.test(chain)) {
-    throw new AuditFormatError(`invalid audit chain name: ${JSON.stringify(chain)}`);
+    throw new AuditFormatError(`invalid audit chain name: ${shownValue(chain)}`);
   }
 }
 

@@ -32,6 +32,7 @@ import {
 import {
   linkAudit,
   REGISTRY_CHAIN,
+  shownValue,
   type AuditDraft,
   type AuditEntry,
   type AuditRole,
@@ -310,7 +311,7 @@ async function checkLedger(ledger: HeadLedger, conn: DuckDBConnection, path: str
       const have = actual.get(chain)?.seq ?? 0;
       throw new StoreError(
         "corrupt",
-        `database ${path} is missing committed data: audit chain ${JSON.stringify(chain)} was committed up to seq ${head.seq}, ` +
+        `database ${path} is missing committed data: audit chain ${shownValue(chain)} was committed up to seq ${head.seq}, ` +
           `but the database ${hash === null ? `ends at seq ${have}` : "holds another entry there"}; the write-ahead log is damaged or the file is an older copy ` +
           `(databasen mangler bekræftede data; WAL-filen er beskadiget eller filen er en ældre kopi)`,
       );
@@ -417,7 +418,7 @@ export class DuckDbStore implements Store {
   private async assertTrial(conn: DuckDBConnection, trialId: string): Promise<void> {
     if (this.knownTrials.has(trialId)) return;
     const r = await conn.runAndReadAll("SELECT 1 FROM trials WHERE trial_id = $1", [trialId]);
-    if (r.currentRowCount === 0) throw new StoreError("not_found", `unknown trial ${JSON.stringify(trialId)}`);
+    if (r.currentRowCount === 0) throw new StoreError("not_found", `unknown trial ${shownValue(trialId)}`);
     this.knownTrials.add(trialId);
   }
 
@@ -428,7 +429,7 @@ export class DuckDbStore implements Store {
     validateAudit(audit, trial.id);
     return this.write(async ({ conn, link }) => {
       const exists = await conn.runAndReadAll("SELECT 1 FROM trials WHERE trial_id = $1", [trial.id]);
-      if (exists.currentRowCount > 0) throw new StoreError("duplicate", `trial ${JSON.stringify(trial.id)} already exists`);
+      if (exists.currentRowCount > 0) throw new StoreError("duplicate", `trial ${shownValue(trial.id)} already exists`);
       await conn.run("INSERT INTO trials VALUES ($1, $2, $3, $4)", [
         trial.id, blobValue(hexToBlob(trial.seed)), blobValue(hexToBlob(trial.seedCommitment)), trial.at,
       ]);
@@ -525,7 +526,7 @@ export class DuckDbStore implements Store {
         const found = new Set(r.getRows().map(([id]) => str(id)));
         const missing = b.referencedPublicIds.find((id) => !found.has(id));
         if (missing !== undefined) {
-          throw new StoreError("not_found", `unknown participant ${JSON.stringify(missing)} in trial ${JSON.stringify(trialId)}`);
+          throw new StoreError("not_found", `unknown participant ${shownValue(missing)} in trial ${shownValue(trialId)}`);
         }
       }
       await appendEnrollments(conn, trialId, b.enrollments);
@@ -736,8 +737,8 @@ export class DuckDbStore implements Store {
         "SELECT r.token_id FROM tokens t LEFT JOIN token_revocations r ON r.token_id = t.token_id WHERE t.token_id = $1",
         [id],
       );
-      if (r.currentRowCount === 0) throw new StoreError("not_found", `unknown token ${JSON.stringify(id)}`);
-      if (r.getRows()[0][0] !== null) throw new StoreError("conflict", `token ${JSON.stringify(id)} is already revoked`);
+      if (r.currentRowCount === 0) throw new StoreError("not_found", `unknown token ${shownValue(id)}`);
+      if (r.getRows()[0][0] !== null) throw new StoreError("conflict", `token ${shownValue(id)} is already revoked`);
       await conn.run("INSERT INTO token_revocations VALUES ($1, $2, $3)", [id, revocation.reason, revocation.at]);
       return link(REGISTRY_CHAIN, audit);
     });

@@ -4,7 +4,7 @@
  * could type something. What needs the stored data (duplicates against earlier batches, unknown
  * participants) is each adapter's part.
  */
-import { assertAuditDraft, assertChainName, isIsoUtcMillis, REGISTRY_CHAIN, type AuditDraft } from "../audit.ts";
+import { assertAuditDraft, assertChainName, isIsoUtcMillis, REGISTRY_CHAIN, shownValue, type AuditDraft } from "../audit.ts";
 import {
   CPR_SHAPED,
   ROLES,
@@ -59,7 +59,7 @@ export function assertHex64(value: unknown, field: string): string {
 
 function time(value: unknown, field: string): string {
   if (!isIsoUtcMillis(value)) {
-    throw invalid(`invalid ${field}; not an ISO UTC time with milliseconds: ${JSON.stringify(String(value).slice(0, 40))}`);
+    throw invalid(`invalid ${field}; not an ISO UTC time with milliseconds: ${shownValue(value)}`);
   }
   return value;
 }
@@ -116,6 +116,7 @@ function positiveInt(value: unknown, field: string): number {
 export function validateAudit(drafts: readonly AuditDraft[], chain: string): void {
   try {
     assertChainName(chain);
+    if (CPR_SHAPED.test(chain)) throw new StoreError("personal_data", "refused audit chain name; it contains a CPR-shaped number");
     if (!Array.isArray(drafts) || drafts.length === 0) throw invalid("invalid audit; every write needs at least one audit entry");
     for (const d of drafts) {
       assertAuditDraft(d);

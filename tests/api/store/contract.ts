@@ -495,23 +495,37 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
         const [a] = await enrollBatches(store, "t1", 1, 1);
         const cpr = "010190-1234";
         const e = enrollmentOf("t1", 5, "aarhus", 5);
-        const attempts: Array<Promise<unknown>> = [
-          store.append("t1", { enrollments: [{ ...e, baseline: { cpr } }], audit: [draft("enrollment.create", "x")] }),
-          store.append("t1", { enrollments: [{ ...e, baseline: { note: `cpr ${cpr.replace("-", "")}` } }], audit: [draft("enrollment.create", "x")] }),
-          store.append("t1", { enrollments: [{ ...e, publicId: cpr }], audit: [draft("enrollment.create", "x")] }),
-          store.append("t1", { enrollments: [{ ...e, stratum: cpr }], audit: [draft("enrollment.create", "x")] }),
-          store.append("t1", { enrollments: [{ ...e, site: cpr.replace("-", "") }], audit: [draft("enrollment.create", "x")] }),
-          store.append("t1", { enrollments: [e], audit: [draft("enrollment.create", `participant:${cpr}`)] }),
-          store.append("t1", { enrollments: [e], audit: [draft("enrollment.create", "x", 0, `asked by ${cpr}`)] }),
-          store.append("t1", { withdrawals: [{ publicId: a.publicId, effective: "2027-04-01", reason: cpr, at: at(1) }], audit: [draft("w", "x")] }),
-          store.append("t1", {
+        const attempts: Array<() => Promise<unknown>> = [
+          () => store.append("t1", { enrollments: [{ ...e, baseline: { cpr } }], audit: [draft("enrollment.create", "x")] }),
+          () => store.append("t1", { enrollments: [{ ...e, baseline: { note: `cpr ${cpr.replace("-", "")}` } }], audit: [draft("enrollment.create", "x")] }),
+          () => store.append("t1", { enrollments: [{ ...e, publicId: cpr }], audit: [draft("enrollment.create", "x")] }),
+          () => store.append("t1", { enrollments: [{ ...e, stratum: cpr }], audit: [draft("enrollment.create", "x")] }),
+          () => store.append("t1", { enrollments: [{ ...e, site: cpr.replace("-", "") }], audit: [draft("enrollment.create", "x")] }),
+          () => store.append("t1", { enrollments: [e], audit: [draft("enrollment.create", `participant:${cpr}`)] }),
+          () => store.append("t1", { enrollments: [e], audit: [draft("enrollment.create", "x", 0, `asked by ${cpr}`)] }),
+          () => store.append("t1", { withdrawals: [{ publicId: a.publicId, effective: "2027-04-01", reason: cpr, at: at(1) }], audit: [draft("w", "x")] }),
+          () => store.append("t1", {
             outcomes: [{ publicId: a.publicId, outcome: "employed", timePoint: null, value: cpr, observedAt: "2027-04-01", source: "site", recordedAt: at(1) }],
             audit: [draft("o", "x")],
           }),
-          store.appendAudit("t1", [draft("enrollment.read", cpr)]),
-          createToken(store, { role: "researcher", name: `Analyst ${cpr}`, at: at(1), actor: { tokenId: null, role: "system" } }),
+          () => store.appendAudit("t1", [draft("enrollment.read", cpr)]),
+          () => createToken(store, { role: "researcher", name: `Analyst ${cpr}`, at: at(1), actor: { tokenId: null, role: "system" } }),
         ];
-        for (const attempt of attempts) await expectStoreError(attempt, "personal_data");
+        for (const attempt of attempts) await expectStoreError(attempt(), "personal_data");
+        // A CPR typed into a field with a fixed format is refused as malformed, and not echoed.
+        for (const attempt of [
+          () => store.appendAudit("t1", [{ ...draft("x", "y"), action: cpr }]),
+          () => store.appendAudit("t1", [{ ...draft("x", "y"), at: cpr }]),
+          () => store.appendAudit("t1", [{ ...draft("x", "y"), role: cpr as never }]),
+          () => store.append("t1", { enrollments: [{ ...e, enrolledAt: cpr }], audit: [draft("enrollment.create", "x")] }),
+          () => store.append("t1", { withdrawals: [{ publicId: a.publicId, effective: cpr, reason: "r", at: at(1) }], audit: [draft("w", "x")] }),
+        ]) {
+          await expectStoreError(attempt(), "invalid");
+        }
+        // Ids looked up, not stored, are not echoed either.
+        await expectStoreError(store.appendAudit(cpr, [draft("x", "y")]), "personal_data");
+        await expectStoreError(store.append(cpr, { audit: [draft("x", "y")] }), "personal_data");
+        await expectStoreError(store.revokeToken(cpr, { reason: "r", at: at(1) }, [draft("token.revoke", "x")]), "not_found");
         // A CPR passed where a pseudonym belongs is refused as malformed.
         await expectStoreError(
           store.append("t1", { enrollments: [{ ...e, pseudonym: cpr }], audit: [draft("enrollment.create", "x")] }),
