@@ -231,8 +231,9 @@ export async function importRegister(connection: DuckDBConnection, options: Regi
   try {
     await loadParticipants(connection, options.participants);
     progress({ phase: "read", fraction: 0 });
-    await readingFile(() => buildPersonMap(connection, src, personKey(""), options.personKey));
-    await withProgress(connection, (f) => progress({ phase: "read", fraction: f }), () => readingFile(() => buildRecords(connection, src, shape, personKey)));
+    await withProgress(connection, (f) => progress({ phase: "read", fraction: f }), () =>
+      readingFile(() => buildRecords(connection, src, shape, personKey, options.personKey)),
+    );
     progress({ phase: "read", fraction: 1 });
     await readingFile(() => validate(connection, src, shape, book, options.personKey, personKey("")));
 
@@ -330,7 +331,7 @@ export async function importRegister(connection: DuckDBConnection, options: Regi
       const on = shape.layout === "wide" ? shape.weeks.map((c) => sqlIdent(c.column)).join(", ") : "";
       const weeksSql = directWide
         ? `SELECT ${importNo}, u.person, c.week, coalesce(k.category, ${gapCategory}), k.benefit_type, k.code
-           FROM (SELECT * EXCLUDE (bad_person) FROM ${T.wide} WHERE person IS NOT NULL) UNPIVOT INCLUDE NULLS (code FOR __col IN (${on})) u
+           FROM (SELECT * EXCLUDE (bad_person, pseudonym) FROM ${T.wide} WHERE person IS NOT NULL) UNPIVOT INCLUDE NULLS (code FOR __col IN (${on})) u
            JOIN ${T.cols} c ON c.col = u.__col LEFT JOIN ${T.codes} k ON k.code = u.code`
         : spanWeeks === resolvedWeeks
           ? `SELECT ${importNo}, r.person, r.week, c.category, c.benefit_type, c.code
@@ -440,25 +441,28 @@ async function loadParticipants(connection: DuckDBConnection, participants: read
 }
 
 /** Distinct person keys of the file → pseudonym (null when malformed) → participant number (null when not in the trial). */
-async function buildPersonMap(connection: DuckDBConnection, src: string, raw: string, key: PersonKey): Promise<void> {
+/**
+ * SQL for the pseudonym of a raw person key (null when malformed), and its parameters. For a CPR:
+ * HMAC-SHA-256(key, ten digits) = SHA-256(k ^ opad || SHA-256(k ^ ipad || cpr)) (RFC 2104).
+ */
+function pseudonymSql(raw: string, key: PersonKey): { sql: string; params: string[] } {
   if (key.kind === "cpr") {
     const { ipad, opad } = hmacPads(key.key);
-    await connection.run(
-      `CREATE OR REPLACE TEMP TABLE ${T.map} AS
-       WITH d AS (SELECT DISTINCT ${raw} AS raw FROM ${src}),
-       n AS (SELECT raw, CASE WHEN regexp_full_match(trim(raw), '[0-9]{6}-?[0-9]{4}') THEN replace(trim(raw), '-', '') END AS cpr FROM d),
-       h AS (SELECT raw, CASE WHEN cpr IS NOT NULL THEN sha256(unhex($2) || unhex(sha256(unhex($1) || encode(cpr)))) END AS pseudonym FROM n)
-       SELECT h.raw, h.pseudonym, p.person FROM h LEFT JOIN ${T.part} p USING (pseudonym)`,
-      [ipad, opad],
-    );
-  } else {
-    await connection.run(
-      `CREATE OR REPLACE TEMP TABLE ${T.map} AS
-       WITH d AS (SELECT DISTINCT ${raw} AS raw FROM ${src}),
-       h AS (SELECT raw, CASE WHEN regexp_full_match(lower(trim(raw)), '[0-9a-f]{64}') THEN lower(trim(raw)) END AS pseudonym FROM d)
-       SELECT h.raw, h.pseudonym, p.person FROM h LEFT JOIN ${T.part} p USING (pseudonym)`,
-    );
+    const cpr = `CASE WHEN regexp_full_match(trim(${raw}), '[0-9]{6}-?[0-9]{4}') THEN replace(trim(${raw}), '-', '') END`;
+    return { sql: `sha256(unhex($2) || unhex(sha256(unhex($1) || encode(${cpr}))))`, params: [ipad, opad] };
   }
+  return { sql: `CASE WHEN regexp_full_match(lower(trim(${raw})), '[0-9a-f]{64}') THEN lower(trim(${raw})) END`, params: [] };
+}
+
+/** Long layout: distinct person keys of the file → pseudonym (null when malformed) → participant number (null when not in the trial). */
+async function buildPersonMap(connection: DuckDBConnection, src: string, raw: string, key: PersonKey): Promise<void> {
+  const pseudonym = pseudonymSql("raw", key);
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE ${T.map} AS
+     WITH h AS (SELECT raw, ${pseudonym.sql} AS pseudonym FROM (SELECT DISTINCT ${raw} AS raw FROM ${src}))
+     SELECT h.raw, h.pseudonym, p.person FROM h LEFT JOIN ${T.part} p USING (pseudonym)`,
+    pseudonym.params,
+  );
 }
 
 /** HMAC-SHA-256 inner and outer pads (RFC 2104) as hex; keys longer than the block are hashed first. */
@@ -489,8 +493,9 @@ function weekOrNullSql(y: string, w: string): string {
 }
 
 /** Person number (null: not in the trial), whether the key is malformed, week index (null: malformed), code (null: missing). */
-async function buildRecords(connection: DuckDBConnection, src: string, shape: Shape, rawPerson: (from: string) => string): Promise<void> {
+async function buildRecords(connection: DuckDBConnection, src: string, shape: Shape, rawPerson: (from: string) => string, key: PersonKey): Promise<void> {
   if (shape.layout === "long") {
+    await buildPersonMap(connection, src, rawPerson(""), key);
     const { y, w } = yearWeekSql(shape, "s.");
     await connection.run(`CREATE OR REPLACE TEMP TABLE ${T.rec} AS
       WITH s AS (SELECT ${rawPerson("")} AS __raw, ${y} AS __y, ${w} AS __w, NULLIF(trim(CAST(${sqlIdent(shape.code)} AS VARCHAR)), '') AS code FROM ${src} s)
@@ -503,14 +508,19 @@ async function buildRecords(connection: DuckDBConnection, src: string, shape: Sh
   await connection.run(`INSERT INTO ${T.cols} VALUES ${values}`);
   const cells = shape.weeks.map((c) => `NULLIF(trim(CAST(${sqlIdent(c.column)} AS VARCHAR)), '') AS ${sqlIdent(c.column)}`).join(", ");
   const on = shape.weeks.map((c) => sqlIdent(c.column)).join(", ");
-  // One row per person: swap the key for the person number before unpivoting, so the join is
-  // per person, not per cell.
-  await connection.run(`CREATE OR REPLACE TEMP TABLE ${T.wide} AS
-    SELECT m.person, m.pseudonym IS NULL AS bad_person, ${cells}
-    FROM ${src} s LEFT JOIN ${T.map} m ON m.raw IS NOT DISTINCT FROM ${rawPerson("s.")}`);
+  // One row per person, so the pseudonym is computed per row in the same pass that reads the
+  // file, and the participant join is per person, not per cell.
+  const pseudonym = pseudonymSql(rawPerson(""), key);
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE ${T.wide} AS
+     SELECT p.person, w.pseudonym IS NULL AS bad_person, w.pseudonym, w.* EXCLUDE (pseudonym)
+     FROM (SELECT ${pseudonym.sql} AS pseudonym, ${cells} FROM ${src}) w LEFT JOIN ${T.part} p USING (pseudonym)`,
+    pseudonym.params,
+  );
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${T.map} AS SELECT DISTINCT NULL::VARCHAR AS raw, pseudonym, person FROM ${T.wide}`);
   await connection.run(`CREATE OR REPLACE TEMP TABLE ${T.rec} AS
     SELECT u.person, u.bad_person, c.week, u.code
-    FROM (UNPIVOT ${T.wide} ON ${on} INTO NAME __col VALUE code) u JOIN ${T.cols} c ON c.col = u.__col`);
+    FROM (UNPIVOT (SELECT * EXCLUDE (pseudonym) FROM ${T.wide}) ON ${on} INTO NAME __col VALUE code) u JOIN ${T.cols} c ON c.col = u.__col`);
 }
 
 async function validate(connection: DuckDBConnection, src: string, shape: Shape, book: Codebook, key: PersonKey, rawPerson: string): Promise<void> {
