@@ -189,7 +189,8 @@ export interface Store {
   /**
    * THE write: appends a batch of rows of one trial with their audit entries, atomically. A batch
    * that breaks any rule (duplicate pseudonym, sequence or public id, unknown participant, CPR-shaped
-   * text) fails as a whole; nothing of it is written.
+   * text) fails as a whole; nothing of it is written. The store checks data, not policy: whether the
+   * trial is open, the site within its window or the person eligible is the service's decision.
    * @throws {StoreError} `not_found` (trial), `duplicate`, `invalid`, `personal_data`, `too_large`.
    */
   append(trialId: string, batch: TrialBatch): Promise<AuditEntry[]>;
