@@ -6,7 +6,7 @@
  *
  * Messages are Danish, then English: "dansk / English".
  */
-import { DerivationParamSchemas, DERIVATION_OUTCOME_TYPE, ESTIMATORS_FOR_TYPE, SURVIVAL_BUNDLE, type DerivationName, type OutcomeType } from "./schema.ts";
+import { TARGET_GROUPS, DerivationParamSchemas, DERIVATION_OUTCOME_TYPE, ESTIMATORS_FOR_TYPE, SURVIVAL_BUNDLE, type DerivationName, type OutcomeType } from "./schema.ts";
 
 export type PathSegment = string | number;
 export interface RuleIssue {
@@ -182,10 +182,14 @@ export function subgroupVariables(doc: Obj): RuleIssue[] {
     if (variable === "site") {
       type = "category";
       allowed = sites;
+    } else if (variable === "target_group") {
+      type = "category";
+      const groups = arr(obj(doc.population).target_groups).filter((g): g is string => typeof g === "string");
+      allowed = groups.length > 0 ? groups : Object.keys(TARGET_GROUPS);
     } else {
       const c = covs.get(variable);
       if (!c) {
-        issues.push({ path: at("variable"), message: msg(`${show(variable)} er hverken "site" eller en angivet baggrundsvariabel`, `${show(variable)} is neither "site" nor a declared covariate`) });
+        issues.push({ path: at("variable"), message: msg(`${show(variable)} er hverken "site", "target_group" eller en angivet baggrundsvariabel`, `${show(variable)} is neither "site", "target_group" nor a declared covariate`) });
         return;
       }
       type = c.type;

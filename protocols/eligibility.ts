@@ -107,23 +107,27 @@ function equal(a: unknown, b: unknown): boolean {
   return a === b || String(a) === String(b);
 }
 
-/** Evaluates a condition; collects the variables it read. */
-export function evaluateCondition(cond: Condition, values: Record<string, unknown>, read: Map<string, unknown> = new Map()): Truth {
+/**
+ * Evaluates a condition; collects the variables it read. A comparison on a missing value is
+ * unknown, except on an optional covariate (named in `optional`), where it does not hold: an
+ * absent optional value neither includes nor excludes anyone.
+ */
+export function evaluateCondition(cond: Condition, values: Record<string, unknown>, read: Map<string, unknown> = new Map(), optional: ReadonlySet<string> = new Set()): Truth {
   if ("all" in cond) {
-    const r = cond.all.map((c) => evaluateCondition(c, values, read));
+    const r = cond.all.map((c) => evaluateCondition(c, values, read, optional));
     return r.includes(false) ? false : r.includes(undefined) ? undefined : true;
   }
   if ("any" in cond) {
-    const r = cond.any.map((c) => evaluateCondition(c, values, read));
+    const r = cond.any.map((c) => evaluateCondition(c, values, read, optional));
     return r.includes(true) ? true : r.includes(undefined) ? undefined : false;
   }
   if ("not" in cond) {
-    const r = evaluateCondition(cond.not, values, read);
+    const r = evaluateCondition(cond.not, values, read, optional);
     return r === undefined ? undefined : !r;
   }
   const v = values[cond.covariate];
   read.set(cond.covariate, v);
-  if (v === undefined || v === null || v === "") return undefined;
+  if (v === undefined || v === null || v === "") return optional.has(cond.covariate) ? false : undefined;
   switch (cond.op) {
     case "eq":
       return equal(v, cond.value);
@@ -189,9 +193,10 @@ export function checkEligibility(protocol: Protocol, input: EligibilityInput): E
   const values: Record<string, unknown> = { ...input.covariates, site: input.site };
   if (input.target_group !== undefined) values.target_group = input.target_group;
   if (input.age !== undefined) values.age = input.age;
+  const optional = new Set(protocol.covariates.filter((c) => !c.required).map((c) => c.id));
   for (const rule of protocol.population.inclusion) {
     const read = new Map<string, unknown>();
-    const r = evaluateCondition(rule.when, values, read);
+    const r = evaluateCondition(rule.when, values, read, optional);
     if (r === true) continue;
     const why = r === undefined ? ["værdi mangler", "value missing"] : ["ikke opfyldt", "not met"];
     failures.push({
@@ -203,7 +208,7 @@ export function checkEligibility(protocol: Protocol, input: EligibilityInput): E
   }
   for (const rule of protocol.population.exclusion) {
     const read = new Map<string, unknown>();
-    const r = evaluateCondition(rule.when, values, read);
+    const r = evaluateCondition(rule.when, values, read, optional);
     if (r === false) continue;
     failures.push({
       rule: rule.id,

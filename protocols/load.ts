@@ -69,7 +69,11 @@ function flatten(issues: readonly z.core.$ZodIssue[], prefix: PathSegment[] = []
   for (const issue of issues) {
     const path = [...prefix, ...(issue.path as PathSegment[])];
     if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) out.push({ path: [...path, key], message: `ukendt nøgle: ${JSON.stringify(key)} / unknown key: ${JSON.stringify(key)}` });
+      for (const key of issue.keys) {
+        // `{ da: a, b, en: c }` splits at the comma: the stray key is the tail of a text.
+        const hint = /\s/.test(key) ? " (tekst med komma i { } skal i anførselstegn / text with a comma inside { } must be quoted)" : "";
+        out.push({ path: [...path, key], message: `ukendt nøgle: ${JSON.stringify(key)}${hint} / unknown key: ${JSON.stringify(key)}` });
+      }
     } else if (issue.code === "invalid_union" && issue.errors.length > 0) {
       // The branch that fits best: fewest problems, and not one that rejects the keys themselves.
       const score = (branch: readonly z.core.$ZodIssue[]) => branch.length + (branch.some((i) => i.code === "unrecognized_keys" && i.path.length === 0) ? 100 : 0);

@@ -61,7 +61,9 @@ const RuleValue = z.union([z.string(), z.number(), z.boolean()]);
  *   { covariate: x, op: between, value: [low, high] }      inclusive at both ends
  *   { all: [condition, ...] }   { any: [condition, ...] }   { not: condition }
  *
- * A condition on a missing value is unknown; `all`, `any` and `not` follow three-valued logic.
+ * A comparison on a missing value is unknown (`all`, `any` and `not` follow three-valued logic),
+ * except on an optional covariate, where it is false: an absent optional value neither includes
+ * nor excludes anyone.
  * An inclusion rule passes only when true; an exclusion rule passes only when false.
  */
 export type Condition =
@@ -221,6 +223,10 @@ export function outcomeColumns(outcome: Outcome): { value: string } | { time: st
 /**
  * A pre-specified subgroup. `levels` for `site`, categorical and boolean variables; `cuts` for
  * numeric ones: cut points c1 < c2 < ... give the intervals x < c1, c1 <= x < c2, ..., x >= ck.
+ */
+/**
+ * The variable is `site`, `target_group` (the benefit group given at enrollment) or a declared
+ * covariate.
  */
 export const SubgroupSchema = z.strictObject({
   /** Subgroup id; default the variable (needed when one variable is cut two ways). */
