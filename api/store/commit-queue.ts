@@ -1,8 +1,9 @@
 /**
  * Group commit: requests that arrive together are written in one transaction.
  *
- * One commit (a synced write-ahead log entry) costs about a millisecond whether it holds one row or a
- * hundred, so one transaction per request caps enrollment near 1,000/s. The queue keeps, per key
+ * A store commit (two appender flushes and a synced write-ahead log entry in DuckDB) costs a few
+ * milliseconds whether it holds one row or a hundred, so one transaction per request caps enrollment
+ * at a few hundred per second (see bench/store.ts). The queue keeps, per key
  * (a trial), a FIFO of waiting items. When no commit for that key is running, it takes up to
  * `maxBatch` waiting items, in arrival order, and hands them to `commit` as one batch; whatever
  * arrives meanwhile waits for the next batch. So under load batches grow by themselves and at low
