@@ -42,7 +42,7 @@ import {
   type ImportIssue,
   type Shape,
 } from "./extract-file.ts";
-import { weekLabel } from "./iso-week.ts";
+import { parseWeekLabel, weekLabel } from "./iso-week.ts";
 import { CATEGORY_ID, ensureRegisterSchema, sqlIdent, sqlString } from "./schema.ts";
 
 export { COLUMN_NAMES, csvHeader, fileSha256, redactCpr, RegisterImportError, type ColumnOptions, type ImportIssue } from "./extract-file.ts";
@@ -74,6 +74,11 @@ export interface RegisterImportOptions {
   columns?: ColumnOptions;
   /** Where each person's observation begins; default `first-record` for long, `extract-start` for wide. */
   observedFrom?: "first-record" | "extract-start";
+  /**
+   * The weeks the extract covers (ISO, e.g. `2024-W48`), when they reach beyond its first or last
+   * record: a long extract that lists only benefit weeks says nothing about its last weeks otherwise.
+   */
+  coverage?: { first?: string; last?: string };
   onProgress?: (event: ImportProgress) => void;
   /** Clock for `imported_at`; default the system clock. */
   now?: () => Date;
@@ -172,6 +177,19 @@ export async function importRegister(connection: DuckDBConnection, options: Regi
       last = Math.max(...shape.weeks.map((w) => w.week));
     }
     if (first === null || last === null) throw new RegisterImportError("the extract holds no records (udtrækket er tomt)", []);
+    for (const end of ["first", "last"] as const) {
+      const text = options.coverage?.[end];
+      if (text === undefined) continue;
+      const declared = parseWeekLabel(text);
+      const outside = declared === null ? false : end === "first" ? declared > first : declared < last;
+      if (declared === null || outside) {
+        throw new RegisterImportError(`the declared coverage does not fit the extract (den angivne dækning passer ikke)`, [
+          { column: `coverage.${end}`, message: declared === null ? `${JSON.stringify(text)} is not an ISO week` : `${text} leaves out records from ${weekLabel(end === "first" ? first : last)}` },
+        ]);
+      }
+      if (end === "first") first = declared;
+      else last = declared;
+    }
     const records = Number(cov[2]);
 
     // A wide extract with one row per person cannot hold two codes for one person-week, and its
@@ -179,6 +197,8 @@ export async function importRegister(connection: DuckDBConnection, options: Regi
     const directWide =
       shape.layout === "wide" &&
       observedFrom === "extract-start" &&
+      first === Math.min(...shape.weeks.map((w) => w.week)) &&
+      last === Math.max(...shape.weeks.map((w) => w.week)) &&
       (await connection.runAndReadAll(`SELECT count(person) = count(DISTINCT person) FROM ${T.wide}`)).getRows()[0][0] === true;
     await connection.run(
       directWide

@@ -186,6 +186,24 @@ describe("gaps, late entry and progress", () => {
     expect(out.map((r) => [r.value, r.reason])).toEqual([[null, "missing_week"], [null, "before_extract"]]);
   });
 
+  it("extends the observed span to a declared coverage and refuses one that leaves records out", async () => {
+    const file = files.write("cover.csv", `pseudonym,week,code\n${ps("a")},2024-W02,B1\n`);
+    const base = { trial: "c", file, codebook: testCodebook(), participants: [ps("a")], personKey: { kind: "pseudonym" } } as const;
+    const report = await importRegister(db.connection, { ...base, observedFrom: "extract-start", coverage: { first: "2024-W01", last: "2024-W05" } });
+    expect([report.firstWeek, report.lastWeek, report.personWeeks, report.gapWeeks]).toEqual(["2024-W01", "2024-W05", 5, 4]);
+    const wide = files.write("cover-wide.csv", `pseudonym,y_2024_02,y_2024_03\n${ps("a")},B1,\n`);
+    const wideReport = await importRegister(db.connection, { ...base, trial: "cw", file: wide, coverage: { last: "2024-W05" } });
+    expect([wideReport.firstWeek, wideReport.lastWeek, wideReport.personWeeks, wideReport.gapWeeks]).toEqual(["2024-W02", "2024-W05", 4, 3]);
+    const db2 = await memoryDb();
+    try {
+      const err = await failure(importRegister(db2.connection, { ...base, coverage: { last: "2024-W01" } }));
+      expect(err.issues).toEqual([{ column: "coverage.last", message: "2024-W01 leaves out records from 2024-W02" }]);
+      await failure(importRegister(db2.connection, { ...base, coverage: { first: "2024-W60" } }));
+    } finally {
+      db2.close();
+    }
+  });
+
   it("reports progress through hash, read, resolve and store", async () => {
     const file = files.write("progress.csv", `cpr,week,code\n${CPR1},2024-W07,B1\n`);
     const events: ImportProgress[] = [];
