@@ -7,6 +7,7 @@
  * Messages are Danish, then English: "dansk / English".
  */
 import { TARGET_GROUPS, DerivationParamSchemas, DERIVATION_OUTCOME_TYPE, ESTIMATORS_FOR_TYPE, SURVIVAL_BUNDLE, type DerivationName, type OutcomeType } from "./schema.ts";
+import { bilingualErrors } from "./zod-messages.ts";
 
 export type PathSegment = string | number;
 export interface RuleIssue {
@@ -266,10 +267,16 @@ export function outcomeDefinitions(doc: Obj): RuleIssue[] {
     if (typeof out.type === "string" && out.type !== expected)
       issues.push({ path: at("type"), message: msg(`afledningen ${derivation} giver et effektmål af typen ${expected}, ikke ${out.type}`, `derivation ${derivation} yields a ${expected} outcome, not ${out.type}`) });
     const params = source.params === undefined ? {} : source.params;
-    const parsed = DerivationParamSchemas[derivation].safeParse(params);
+    const parsed = DerivationParamSchemas[derivation].safeParse(params, { error: bilingualErrors });
     if (!parsed.success) {
-      for (const issue of parsed.error.issues)
-        issues.push({ path: at("source", "params", ...(issue.path as PathSegment[])), message: msg(`ugyldig parameter til ${derivation}: ${issue.message}`, `invalid parameter for ${derivation}: ${issue.message}`) });
+      for (const issue of parsed.error.issues) {
+        const keys = issue.code === "unrecognized_keys" ? issue.keys : [undefined];
+        for (const key of keys) {
+          const path = at("source", "params", ...(issue.path as PathSegment[]), ...(key === undefined ? [] : [key]));
+          const detail = key === undefined ? issue.message : `ukendt nøgle ${show(key)} / unknown key ${show(key)}`;
+          issues.push({ path, message: `ugyldig parameter til ${derivation} / invalid parameter for ${derivation}: ${detail}` });
+        }
+      }
       return;
     }
     const p = parsed.data as Obj;

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { protocolHash, canonicalJson } from "./canonical.ts";
 import { crossFieldIssues, type PathSegment } from "./cross-field.ts";
 import { ProtocolSchema, type Protocol } from "./schema.ts";
+import { bilingualErrors } from "./zod-messages.ts";
 
 /** One problem in a protocol file. Line and column are 1-based. */
 export interface ProtocolProblem {
@@ -50,11 +51,7 @@ export function formatPath(path: readonly PathSegment[]): string {
   return out;
 }
 
-const da = z.locales.da().localeError;
-const en = z.locales.en().localeError;
-const text = (r: unknown): string => (typeof r === "string" ? r : ((r as { message?: string } | undefined)?.message ?? ""));
-/** zod's own messages in Danish and English. */
-const bilingual: z.core.$ZodErrorMap = (issue) => `${text(da(issue))} / ${text(en(issue))}`;
+const bilingual = bilingualErrors;
 
 interface FlatIssue {
   path: PathSegment[];
