@@ -53,6 +53,9 @@ export function formatPath(path: readonly PathSegment[]): string {
 
 const bilingual = bilingualErrors;
 
+/** Keys whose value is a Danish/English label: an unknown key inside one is usually a split text. */
+const LABEL_KEYS = new Set(["label", "title", "description", "covers", "hypothesis"]);
+
 interface FlatIssue {
   path: PathSegment[];
   message: string;
@@ -68,7 +71,9 @@ function flatten(issues: readonly z.core.$ZodIssue[], prefix: PathSegment[] = []
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
         // `{ da: a, b, en: c }` splits at the comma: the stray key is the tail of a text.
-        const hint = /\s/.test(key) ? " (tekst med komma i { } skal i anførselstegn / text with a comma inside { } must be quoted)" : "";
+        const parent = path[path.length - 1];
+        const inText = /\s/.test(key) || (typeof parent === "string" && LABEL_KEYS.has(parent));
+        const hint = inText ? " (tekst med komma i { } skal i anførselstegn / text with a comma inside { } must be quoted)" : "";
         out.push({ path: [...path, key], message: `ukendt nøgle: ${JSON.stringify(key)}${hint} / unknown key: ${JSON.stringify(key)}` });
       }
     } else if (issue.code === "invalid_union" && issue.errors.length > 0) {
