@@ -190,66 +190,44 @@ function appendCells(appender: DuckDBAppender, kinds: ColumnKind[], rows: Cell[]
   }
 }
 
-/** The enrollment rows straight into an Appender: the hot path of bulk uploads, without intermediate arrays. */
-async function appendEnrollments(
-  conn: DuckDBConnection,
-  trialId: string,
-  rows: ReadonlyArray<EnrollmentRecord & { baselineJson: string }>,
-): Promise<void> {
+/** The enrollment rows straight into an Appender: the hot path, without intermediate arrays. */
+function appendEnrollments(a: DuckDBAppender, trialId: string, rows: ReadonlyArray<EnrollmentRecord & { baselineJson: string }>): void {
   if (rows.length === 0) return;
-  const a = await conn.createAppender("enrollments");
-  try {
-    for (const e of rows) {
-      a.appendVarchar(trialId);
-      a.appendBigInt(BigInt(e.sequence));
-      a.appendBlob(Buffer.from(e.pseudonym, "hex"));
-      a.appendVarchar(e.publicId);
-      a.appendVarchar(e.site);
-      a.appendVarchar(e.arm);
-      if (e.stratum === null) a.appendNull();
-      else a.appendVarchar(e.stratum);
-      a.appendInteger(e.protocolVersion);
-      a.appendVarchar(e.baselineJson);
-      a.appendVarchar(e.enrolledAt);
-      a.endRow();
-    }
-    a.flushSync();
-  } finally {
-    try {
-      a.closeSync();
-    } catch {
-      // closing re-raises a failed flush; the flush's error is the one that matters
-    }
+  for (const e of rows) {
+    a.appendVarchar(trialId);
+    a.appendBigInt(BigInt(e.sequence));
+    a.appendBlob(Buffer.from(e.pseudonym, "hex"));
+    a.appendVarchar(e.publicId);
+    a.appendVarchar(e.site);
+    a.appendVarchar(e.arm);
+    if (e.stratum === null) a.appendNull();
+    else a.appendVarchar(e.stratum);
+    a.appendInteger(e.protocolVersion);
+    a.appendVarchar(e.baselineJson);
+    a.appendVarchar(e.enrolledAt);
+    a.endRow();
   }
+  a.flushSync();
 }
 
-async function appendAuditRows(conn: DuckDBConnection, entries: readonly AuditEntry[]): Promise<void> {
+function appendAuditRows(a: DuckDBAppender, entries: readonly AuditEntry[]): void {
   if (entries.length === 0) return;
-  const a = await conn.createAppender("audit");
-  try {
-    for (const e of entries) {
-      a.appendVarchar(e.chain);
-      a.appendBigInt(BigInt(e.seq));
-      a.appendVarchar(e.at);
-      if (e.tokenId === null) a.appendNull();
-      else a.appendVarchar(e.tokenId);
-      a.appendVarchar(e.role);
-      a.appendVarchar(e.action);
-      a.appendVarchar(e.target);
-      if (e.reason === null) a.appendNull();
-      else a.appendVarchar(e.reason);
-      a.appendBlob(Buffer.from(e.prevHash, "hex"));
-      a.appendBlob(Buffer.from(e.hash, "hex"));
-      a.endRow();
-    }
-    a.flushSync();
-  } finally {
-    try {
-      a.closeSync();
-    } catch {
-      // closing re-raises a failed flush; the flush's error is the one that matters
-    }
+  for (const e of entries) {
+    a.appendVarchar(e.chain);
+    a.appendBigInt(BigInt(e.seq));
+    a.appendVarchar(e.at);
+    if (e.tokenId === null) a.appendNull();
+    else a.appendVarchar(e.tokenId);
+    a.appendVarchar(e.role);
+    a.appendVarchar(e.action);
+    a.appendVarchar(e.target);
+    if (e.reason === null) a.appendNull();
+    else a.appendVarchar(e.reason);
+    a.appendBlob(Buffer.from(e.prevHash, "hex"));
+    a.appendBlob(Buffer.from(e.hash, "hex"));
+    a.endRow();
   }
+  a.flushSync();
 }
 
 interface WriteContext {
@@ -257,6 +235,8 @@ interface WriteContext {
   /** Links drafts onto a chain (pending until commit). */
   link(chain: string, drafts: readonly AuditDraft[]): Promise<AuditEntry[]>;
   append(table: keyof typeof COLUMNS, rows: Cell[][]): Promise<void>;
+  /** The write connection's long-lived appender for a hot table (flushes join the open transaction). */
+  appender(table: "enrollments" | "audit"): Promise<DuckDBAppender>;
 }
 
 /** Opens (or creates) a DuckDB store. See the module comment for durability and the head sidecar. */
@@ -334,6 +314,12 @@ export class DuckDbStore implements Store {
   private readonly readLock = new Lock();
   private readonly heads = new Map<string, ChainHead | null>();
   private readonly knownTrials = new Set<string>();
+  /**
+   * Appenders of the hot tables, kept open on the write connection across transactions: creating
+   * one per commit costs a round trip. Their flushes land in whatever transaction is open. After a
+   * failed write they are cleared and dropped, so no buffered row can leak into the next transaction.
+   */
+  private readonly appenders = new Map<string, DuckDBAppender>();
   private closed = false;
 
   constructor(
@@ -371,8 +357,16 @@ export class DuckDbStore implements Store {
           const entries = linkAudit(chain, head, drafts, nodeSha256Hex);
           const last = entries[entries.length - 1];
           if (last !== undefined) pending.set(chain, { seq: last.seq, hash: last.hash });
-          await appendAuditRows(conn, entries);
+          appendAuditRows(await ctx.appender("audit"), entries);
           return entries;
+        },
+        appender: async (table) => {
+          let a = this.appenders.get(table);
+          if (a === undefined) {
+            a = await conn.createAppender(table);
+            this.appenders.set(table, a);
+          }
+          return a;
         },
         append: async (table, rows) => {
           if (rows.length === 0) return;
@@ -395,6 +389,7 @@ export class DuckDbStore implements Store {
         result = await task(ctx);
         await conn.run("COMMIT");
       } catch (e) {
+        this.discardAppenders();
         try {
           await conn.run("ROLLBACK");
         } catch {
@@ -406,6 +401,18 @@ export class DuckDbStore implements Store {
       this.ledger?.record(pending);
       return result;
     });
+  }
+
+  private discardAppenders(): void {
+    for (const a of this.appenders.values()) {
+      try {
+        a.clear();
+        a.closeSync();
+      } catch {
+        // an appender whose flush failed may refuse to close; it is dropped either way
+      }
+    }
+    this.appenders.clear();
   }
 
   private read<T>(task: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
@@ -515,7 +522,7 @@ export class DuckDbStore implements Store {
 
   async append(trialId: string, batch: TrialBatch): Promise<AuditEntry[]> {
     const b = validateBatch(trialId, batch, this.limits);
-    return this.write(async ({ conn, link, append }) => {
+    return this.write(async ({ conn, link, append, appender }) => {
       await this.assertTrial(conn, trialId);
       if (b.referencedPublicIds.length > 0) {
         const r = await conn.runAndReadAll(
@@ -529,7 +536,7 @@ export class DuckDbStore implements Store {
           throw new StoreError("not_found", `unknown participant ${shownValue(missing)} in trial ${shownValue(trialId)}`);
         }
       }
-      await appendEnrollments(conn, trialId, b.enrollments);
+      if (b.enrollments.length > 0) appendEnrollments(await appender("enrollments"), trialId, b.enrollments);
       const entries = await link(trialId, b.audit);
       const entry = entries[0].seq;
       await append("baseline_corrections", b.baselineCorrections.map((c, i) => [trialId, entry, i, c.publicId, c.baselineJson, c.reason, c.at]));
@@ -810,6 +817,7 @@ export class DuckDbStore implements Store {
       await this.readLock.run(async () => {
         if (this.closed) return;
         this.closed = true;
+        this.discardAppenders();
         this.writer.closeSync();
         this.reader.closeSync();
         this.instance.closeSync();
