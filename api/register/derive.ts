@@ -340,7 +340,11 @@ function derivationSql(name: DerivationName, params: Record<string, unknown>, im
       const counted =
         name === "weeks_self_supporting"
           ? `w.category = ${C.self_supporting}`
-          : `w.category = ${C.benefit}${types ? ` AND w.benefit_type IN (${types.map(sqlString).join(", ")})` : ""}`;
+          : `w.category = ${C.benefit}${
+              types
+                ? ` AND w.code_id IN (SELECT code_id FROM register_codes WHERE import_no = ${importNo} AND benefit_type IN (${types.map(sqlString).join(", ")}))`
+                : ""
+            }`;
       return `WITH a AS (
           SELECT b.person, count(*) FILTER (WHERE ${counted}) AS n,
             arg_min(w.category, w.week) FILTER (WHERE w.category IN (${C.missing}, ${C.unknown})) AS gap_cat

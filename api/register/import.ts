@@ -115,7 +115,7 @@ export interface RegisterImportReport {
 }
 
 const MAX_ISSUES = 20;
-const T = { map: "reg_tmp_map", part: "reg_tmp_part", rec: "reg_tmp_rec", codes: "reg_tmp_codes", res: "reg_tmp_res", persons: "reg_tmp_persons", cols: "reg_tmp_cols", wide: "reg_tmp_wide" };
+const T = { map: "reg_tmp_map", part: "reg_tmp_part", rec: "reg_tmp_rec", codes: "reg_tmp_codes", res: "reg_tmp_res", persons: "reg_tmp_persons", wide: "reg_tmp_wide" };
 
 /**
  * Imports an extract for one trial. See the module comment for the rules.
@@ -268,15 +268,18 @@ export async function importRegister(connection: DuckDBConnection, options: Regi
         [importNo, options.trial, extractSha256, book.sha256, canonicalJson(stripHash(book)), importedAt, first, last, JSON.stringify(report)],
       );
       await connection.run(`INSERT INTO register_persons SELECT ${importNo}, person, pseudonym, first_week, last_week FROM ${T.persons}`);
-      const on = shape.layout === "wide" ? shape.weeks.map((c) => sqlIdent(c.column)).join(", ") : "";
+      const on = shape.layout === "wide" ? shape.weeks.map((c) => sqlIdent(String(c.week))).join(", ") : "";
+      await connection.run(
+        `INSERT INTO register_codes SELECT ${importNo}, rank, code, category, benefit_type, priority, category <> ${CATEGORY_ID.unknown} FROM ${T.codes}`,
+      );
       const weeksSql = directWide
-        ? `SELECT ${importNo}, u.person, c.week, coalesce(k.category, ${gapCategory}), k.benefit_type, k.code
+        ? `SELECT ${importNo}, u.person, u.__col::INTEGER, coalesce(k.category, ${gapCategory}), k.rank
            FROM (SELECT * EXCLUDE (bad_person, pseudonym) FROM ${T.wide} WHERE person IS NOT NULL) UNPIVOT INCLUDE NULLS (code FOR __col IN (${on})) u
-           JOIN ${T.cols} c ON c.col = u.__col LEFT JOIN ${T.codes} k ON k.code = u.code`
+           LEFT JOIN ${T.codes} k ON k.code = u.code`
         : spanWeeks === resolvedWeeks
-          ? `SELECT ${importNo}, r.person, r.week, c.category, c.benefit_type, c.code
+          ? `SELECT ${importNo}, r.person, r.week, c.category, c.rank
              FROM ${T.res} r JOIN ${T.codes} c USING (rank)`
-          : `SELECT ${importNo}, g.person, g.week, coalesce(c.category, ${gapCategory}), c.benefit_type, c.code
+          : `SELECT ${importNo}, g.person, g.week, coalesce(c.category, ${gapCategory}), c.rank
              FROM (SELECT person, unnest(generate_series(first_week, last_week)) AS week FROM ${T.persons}) g
              LEFT JOIN ${T.res} r ON r.person = g.person AND r.week = g.week
              LEFT JOIN ${T.codes} c ON c.rank = r.rank`;
@@ -355,11 +358,9 @@ async function buildRecords(connection: DuckDBConnection, src: string, shape: Sh
       FROM s LEFT JOIN ${T.map} m ON m.raw IS NOT DISTINCT FROM s.__raw`);
     return;
   }
-  await connection.run(`CREATE OR REPLACE TEMP TABLE ${T.cols} (col VARCHAR, week INTEGER)`);
-  const values = shape.weeks.map((c) => `(${sqlString(c.column)}, ${c.week})`).join(", ");
-  await connection.run(`INSERT INTO ${T.cols} VALUES ${values}`);
-  const cells = shape.weeks.map((c) => `NULLIF(trim(CAST(${sqlIdent(c.column)} AS VARCHAR)), '') AS ${sqlIdent(c.column)}`).join(", ");
-  const on = shape.weeks.map((c) => sqlIdent(c.column)).join(", ");
+  // Week columns are renamed to their week index, so the unpivoted name casts to the week.
+  const cells = shape.weeks.map((c) => `NULLIF(trim(CAST(${sqlIdent(c.column)} AS VARCHAR)), '') AS ${sqlIdent(String(c.week))}`).join(", ");
+  const on = shape.weeks.map((c) => sqlIdent(String(c.week))).join(", ");
   // One row per person, so the pseudonym is computed per row in the same pass that reads the
   // file, and the participant join is per person, not per cell.
   const pseudonym = pseudonymSql(rawPerson(""), key);
@@ -371,8 +372,8 @@ async function buildRecords(connection: DuckDBConnection, src: string, shape: Sh
   );
   await connection.run(`CREATE OR REPLACE TEMP TABLE ${T.map} AS SELECT DISTINCT NULL::VARCHAR AS raw, pseudonym, person FROM ${T.wide}`);
   await connection.run(`CREATE OR REPLACE TEMP TABLE ${T.rec} AS
-    SELECT u.person, u.bad_person, c.week, u.code
-    FROM (UNPIVOT (SELECT * EXCLUDE (pseudonym) FROM ${T.wide}) ON ${on} INTO NAME __col VALUE code) u JOIN ${T.cols} c ON c.col = u.__col`);
+    SELECT u.person, u.bad_person, u.__col::INTEGER AS week, u.code
+    FROM (UNPIVOT (SELECT * EXCLUDE (pseudonym) FROM ${T.wide}) ON ${on} INTO NAME __col VALUE code) u`);
 }
 
 async function validate(connection: DuckDBConnection, src: string, shape: Shape, book: Codebook, key: PersonKey, rawPerson: string): Promise<void> {
@@ -440,10 +441,10 @@ async function validate(connection: DuckDBConnection, src: string, shape: Shape,
 async function loadCodes(connection: DuckDBConnection, book: Codebook, unknown: string[]): Promise<void> {
   const known = codeRows(book);
   const rows = [
-    ...known.map((c, i) => `(${sqlString(c.code)}, ${i + 1}, ${CATEGORY_ID[c.category]}, ${c.benefitType === null ? "NULL" : sqlString(c.benefitType)})`),
-    ...[...unknown].sort().map((code, i) => `(${sqlString(code)}, ${known.length + i + 1}, ${CATEGORY_ID.unknown}, NULL)`),
+    ...known.map((c, i) => `(${sqlString(c.code)}, ${i + 1}, ${CATEGORY_ID[c.category]}, ${c.benefitType === null ? "NULL" : sqlString(c.benefitType)}, ${c.priority})`),
+    ...[...unknown].sort().map((code, i) => `(${sqlString(code)}, ${known.length + i + 1}, ${CATEGORY_ID.unknown}, NULL, NULL)`),
   ];
-  await connection.run(`CREATE OR REPLACE TEMP TABLE ${T.codes} (code VARCHAR, rank INTEGER, category UTINYINT, benefit_type VARCHAR)`);
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${T.codes} (code VARCHAR, rank INTEGER, category UTINYINT, benefit_type VARCHAR, priority INTEGER)`);
   await connection.run(`INSERT INTO ${T.codes} VALUES ${rows.join(", ")}`);
 }
 

@@ -8,9 +8,12 @@
  * register_persons   the participants found in an import: a small integer per person (so the
  *                    week table does not repeat a 64-character pseudonym ten million times) and the
  *                    span of weeks in which the person is observed.
+ * register_codes     the codes of an import: the code book's codes, ranked by priority, then the
+ *                    unknown codes found in the extract; `code_id` is the rank.
  * register_weeks     one row per participant-week inside the observed span, after conflicts are
  *                    resolved and gaps filled by the code book's `gap` rule. `category` is one of
- *                    {@link CATEGORY_ID}; `code` is the register code (null for a filled gap).
+ *                    {@link CATEGORY_ID}; `code_id` points into register_codes (null for a filled
+ *                    gap). Small integers only: ten million rows are written in seconds.
  * register_outcomes  derived outcome values with provenance.
  *
  * No table holds a CPR number.
@@ -41,9 +44,12 @@ CREATE TABLE IF NOT EXISTS register_imports (
 CREATE TABLE IF NOT EXISTS register_persons (
   import_no INTEGER NOT NULL, person INTEGER NOT NULL, pseudonym VARCHAR NOT NULL,
   first_week INTEGER NOT NULL, last_week INTEGER NOT NULL, PRIMARY KEY (import_no, person));
+CREATE TABLE IF NOT EXISTS register_codes (
+  import_no INTEGER NOT NULL, code_id USMALLINT NOT NULL, code VARCHAR NOT NULL, category UTINYINT NOT NULL,
+  benefit_type VARCHAR, priority INTEGER, known BOOLEAN NOT NULL, PRIMARY KEY (import_no, code_id));
 CREATE TABLE IF NOT EXISTS register_weeks (
   import_no INTEGER NOT NULL, person INTEGER NOT NULL, week INTEGER NOT NULL,
-  category UTINYINT NOT NULL, benefit_type VARCHAR, code VARCHAR);
+  category UTINYINT NOT NULL, code_id USMALLINT);
 CREATE TABLE IF NOT EXISTS register_outcomes (
   trial_id VARCHAR NOT NULL, outcome VARCHAR NOT NULL, pseudonym VARCHAR NOT NULL,
   value DOUBLE, event TINYINT, reason VARCHAR,

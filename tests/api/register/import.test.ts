@@ -38,7 +38,8 @@ async function failure(promise: Promise<unknown>): Promise<RegisterImportError> 
 
 async function weeks(): Promise<[string, string, number, string | null][]> {
   const r = await db.connection.runAndReadAll(
-    `SELECT p.pseudonym, w.week, w.category, w.code FROM register_weeks w JOIN register_persons p USING (import_no, person) ORDER BY p.pseudonym, w.week`,
+    `SELECT p.pseudonym, w.week, w.category, k.code FROM register_weeks w JOIN register_persons p USING (import_no, person)
+     LEFT JOIN register_codes k USING (import_no, code_id) ORDER BY p.pseudonym, w.week`,
   );
   return r.getRows().map((x) => [String(x[0]), String(x[1]), Number(x[2]), x[3] === null ? null : String(x[3])]);
 }
@@ -154,7 +155,7 @@ describe("layouts", () => {
         const r3 = await importRegister(db3.connection, options(pq));
         expect(r3.format).toBe("parquet");
         const rows = async (d: Db) =>
-          (await d.connection.runAndReadAll(`SELECT p.pseudonym, w.week, w.category, w.code FROM register_weeks w JOIN register_persons p USING (import_no, person) ORDER BY ALL`)).getRows().map((x) => [String(x[0]), String(x[1]), Number(x[2]), x[3] === null ? null : String(x[3])]);
+          (await d.connection.runAndReadAll(`SELECT p.pseudonym, w.week, w.category, k.code FROM register_weeks w JOIN register_persons p USING (import_no, person) LEFT JOIN register_codes k USING (import_no, code_id) ORDER BY ALL`)).getRows().map((x) => [String(x[0]), String(x[1]), Number(x[2]), x[3] === null ? null : String(x[3])]);
         expect(await rows(db2)).toEqual(fromCsv);
         expect(await rows(db3)).toEqual(fromCsv);
       } finally {
