@@ -2,8 +2,8 @@
  * The `Store` on an embedded DuckDB file (Node only; `@duckdb/node-api` 1.5).
  *
  * - One write connection; every write is one transaction on it, serialized by a lock. A DuckDB
- *   transaction belongs to its connection, so two writes can never interleave. Reads use a second
- *   connection and see only committed data.
+ *   transaction belongs to its connection, so two writes can never interleave. Reads use a small
+ *   pool of other connections and see only committed data.
  * - Rows are written with DuckDB's Appender inside the transaction (constraint checks still apply)
  *   so that a batch costs one commit whatever its size.
  * - Tables are append-only: this adapter issues no UPDATE and no DELETE. UNIQUE (trial, pseudonym),
@@ -80,6 +80,8 @@ export interface DuckDbStoreOptions {
   /** Where warnings go (default `console.warn`). */
   warn?: (message: string) => void;
   limits?: Partial<StoreLimits>;
+  /** Read connections (default 4): reads run in parallel with each other and with the writer. */
+  readers?: number;
 }
 
 const SCHEMA_VERSION = "1";
@@ -257,7 +259,10 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
     throw e;
   }
   const writer = await instance.connect();
-  const reader = await instance.connect();
+  const readerCount = options.readers ?? 4;
+  if (!Number.isSafeInteger(readerCount) || readerCount < 1) throw new RangeError(`invalid readers; not a positive integer: ${readerCount}`);
+  const readers: DuckDBConnection[] = [];
+  for (let i = 0; i < readerCount; i++) readers.push(await instance.connect());
   try {
     for (const statement of SCHEMA.split(";").map((s) => s.trim()).filter(Boolean)) await writer.run(statement);
     const version = await writer.runAndReadAll("SELECT value FROM meta WHERE name = 'schema_version'");
@@ -268,10 +273,10 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
     }
     const ledger = memory ? null : new HeadLedger(`${options.path}.heads`);
     if (ledger !== null) await checkLedger(ledger, writer, options.path, options.warn ?? ((m) => console.warn(m)));
-    return new DuckDbStore(instance, writer, reader, ledger, { maxBatchRows: 1_000_000, ...options.limits });
+    return new DuckDbStore(instance, writer, readers, ledger, { maxBatchRows: 1_000_000, ...options.limits });
   } catch (e) {
     writer.closeSync();
-    reader.closeSync();
+    for (const r of readers) r.closeSync();
     instance.closeSync();
     throw e;
   }
@@ -311,7 +316,8 @@ async function checkLedger(ledger: HeadLedger, conn: DuckDBConnection, path: str
 
 export class DuckDbStore implements Store {
   private readonly writeLock = new Lock();
-  private readonly readLock = new Lock();
+  private readonly readLocks: Lock[];
+  private readonly readBusy: number[];
   private readonly heads = new Map<string, ChainHead | null>();
   private readonly knownTrials = new Set<string>();
   /**
@@ -325,10 +331,13 @@ export class DuckDbStore implements Store {
   constructor(
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
-    private readonly reader: DuckDBConnection,
+    private readonly readers: DuckDBConnection[],
     private readonly ledger: HeadLedger | null,
     readonly limits: StoreLimits,
-  ) {}
+  ) {
+    this.readLocks = readers.map(() => new Lock());
+    this.readBusy = readers.map(() => 0);
+  }
 
   // ----------------------------------------------------------------------------- plumbing
 
@@ -416,9 +425,17 @@ export class DuckDbStore implements Store {
   }
 
   private read<T>(task: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
-    return this.readLock.run(async () => {
-      this.assertOpen();
-      return task(this.reader);
+    // The least busy read connection; a connection runs one query at a time.
+    let i = 0;
+    for (let k = 1; k < this.readers.length; k++) if (this.readBusy[k] < this.readBusy[i]) i = k;
+    this.readBusy[i] += 1;
+    return this.readLocks[i].run(async () => {
+      try {
+        this.assertOpen();
+        return await task(this.readers[i]);
+      } finally {
+        this.readBusy[i] -= 1;
+      }
     });
   }
 
@@ -814,15 +831,15 @@ export class DuckDbStore implements Store {
 
   async close(): Promise<void> {
     await this.writeLock.run(async () => {
-      await this.readLock.run(async () => {
-        if (this.closed) return;
-        this.closed = true;
-        this.discardAppenders();
-        this.writer.closeSync();
-        this.reader.closeSync();
-        this.instance.closeSync();
-        this.ledger?.close();
-      });
+      // Wait for every read connection's queue to empty, then close everything at once.
+      await Promise.all(this.readLocks.map((lock) => lock.run(async () => undefined)));
+      if (this.closed) return;
+      this.closed = true;
+      this.discardAppenders();
+      this.writer.closeSync();
+      for (const r of this.readers) r.closeSync();
+      this.instance.closeSync();
+      this.ledger?.close();
     });
   }
 }

@@ -250,6 +250,19 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
         expect(verifyChain(await store.readAudit("t2"))).toMatchObject({ ok: true, count: 31 });
       }));
 
+      it("reads alongside writes see only whole batches", withStore(async ({ store }) => {
+        await store.createTrial(newTrial("t1"), [draft("trial.create", "trial:t1")]);
+        const writes = Array.from({ length: 20 }, (_, b) => {
+          const rows = [0, 1, 2].map((k) => enrollmentOf("t1", b * 3 + k, SITES[k]));
+          return store.append("t1", { enrollments: rows, audit: [draft("enrollment.create", `batch:${b}`)] });
+        });
+        const reads = Array.from({ length: 40 }, () => store.countEnrollments("t1", ALL_SITES));
+        const counts = await Promise.all(reads);
+        await Promise.all(writes);
+        for (const n of counts) expect(n % 3).toBe(0);
+        expect(await store.countEnrollments("t1", ALL_SITES)).toBe(60);
+      }));
+
       it("refuses a batch over the adapter's limit", withStore(async ({ store }) => {
         await store.createTrial(newTrial("t1"), [draft("trial.create", "trial:t1")]);
         const n = store.limits.maxBatchRows;
