@@ -277,11 +277,18 @@ async function loadParticipants(connection: DuckDBConnection, participants: read
   for (const p of participants) {
     if (seen.has(p.pseudonym)) throw new DeriveError("a participant is listed twice (en deltager er angivet to gange)");
     seen.add(p.pseudonym);
+    const week = (field: "enrolledOn" | "withdrawnOn" | "programmeEndOn", value: string) => {
+      try {
+        return weekIndexOfDate(value);
+      } catch {
+        throw new DeriveError(`participant ${p.pseudonym.slice(0, 8)}…: ${field} is not a date (YYYY-MM-DD): ${JSON.stringify(value)} (ugyldig dato)`);
+      }
+    };
     appender.appendVarchar(p.pseudonym);
-    appender.appendInteger(weekIndexOfDate(p.enrolledOn));
-    if (p.withdrawnOn) appender.appendInteger(weekIndexOfDate(p.withdrawnOn));
+    appender.appendInteger(week("enrolledOn", p.enrolledOn));
+    if (p.withdrawnOn) appender.appendInteger(week("withdrawnOn", p.withdrawnOn));
     else appender.appendNull();
-    if (p.programmeEndOn) appender.appendInteger(weekIndexOfDate(p.programmeEndOn));
+    if (p.programmeEndOn) appender.appendInteger(week("programmeEndOn", p.programmeEndOn));
     else appender.appendNull();
     appender.endRow();
   }

@@ -160,11 +160,9 @@ export async function importRegister(connection: DuckDBConnection, options: Regi
       readingFile(() => buildRecords(connection, src, shape, personKey, options.personKey)),
     );
     progress({ phase: "read", fraction: 1 });
-    await readingFile(() => validate(connection, src, shape, book, options.personKey, personKey("")));
+    const seen = await readingFile(() => validate(connection, src, shape, book, options.personKey, personKey("")));
 
     progress({ phase: "resolve", fraction: 0 });
-    const codeCounts = await connection.runAndReadAll(`SELECT code, count(*)::BIGINT FROM ${T.rec} GROUP BY code ORDER BY code`);
-    const seen = codeCounts.getRows().map((r) => ({ code: String(r[0]), records: Number(r[1]) }));
     const unknownCodes = seen.filter((s) => !(s.code in book.codes));
     const illustrativeCodesUsed = seen.filter((s) => book.codes[s.code]?.illustrative === true).map((s) => s.code);
     await loadCodes(connection, book, unknownCodes.map((u) => u.code));
@@ -376,18 +374,34 @@ async function buildRecords(connection: DuckDBConnection, src: string, shape: Sh
     FROM (UNPIVOT (SELECT * EXCLUDE (pseudonym) FROM ${T.wide}) ON ${on} INTO NAME __col VALUE code) u`);
 }
 
-async function validate(connection: DuckDBConnection, src: string, shape: Shape, book: Codebook, key: PersonKey, rawPerson: string): Promise<void> {
-  const pattern = sqlString(book.code_pattern);
+/**
+ * Checks every record; returns the distinct codes with their counts when all is well.
+ * Codes are checked against the code book's pattern in JavaScript, as the code book itself is, on
+ * the distinct codes only.
+ * @throws {RegisterImportError} naming up to {@link MAX_ISSUES} rows and columns.
+ */
+async function validate(
+  connection: DuckDBConnection,
+  src: string,
+  shape: Shape,
+  book: Codebook,
+  key: PersonKey,
+  rawPerson: string,
+): Promise<{ code: string; records: number }[]> {
+  const codeRe = new RegExp(book.code_pattern);
+  const codeCounts = (await connection.runAndReadAll(`SELECT code, count(*)::BIGINT FROM ${T.rec} GROUP BY code ORDER BY code`)).getRows();
+  const seen = codeCounts.map((r) => ({ code: r[0] === null ? null : String(r[0]), records: Number(r[1]) }));
+  const badCodes = seen.filter((c) => c.code === null || !codeRe.test(c.code));
   const counts = (
-    await connection.runAndReadAll(`SELECT
-      count(*) FILTER (WHERE bad_person)::BIGINT,
-      count(*) FILTER (WHERE week IS NULL)::BIGINT,
-      count(*) FILTER (WHERE code IS NULL OR NOT regexp_matches(code, ${pattern}))::BIGINT
-      FROM ${T.rec}`)
+    await connection.runAndReadAll(`SELECT count(*) FILTER (WHERE bad_person)::BIGINT, count(*) FILTER (WHERE week IS NULL)::BIGINT FROM ${T.rec}`)
   ).getRows()[0].map(Number);
+  counts.push(badCodes.reduce((n, c) => n + c.records, 0));
   // Persons in the wide layout whose row has only empty cells have no records; check the map too.
   const badMapped = Number((await connection.runAndReadAll(`SELECT count(*)::BIGINT FROM ${T.map} WHERE pseudonym IS NULL`)).getRows()[0][0]);
-  if (counts.every((c) => c === 0) && badMapped === 0) return;
+  if (counts.every((c) => c === 0) && badMapped === 0) return seen as { code: string; records: number }[];
+
+  const badList = badCodes.filter((c) => c.code !== null).map((c) => sqlString(c.code!));
+  const isBadCode = (code: string) => `(${code} IS NULL${badList.length ? ` OR ${code} IN (${badList.join(", ")})` : ""})`;
 
   const keyRe = key.kind === "cpr" ? "'[0-9]{6}-?[0-9]{4}'" : "'[0-9a-fA-F]{64}'";
   const keyMessage = key.kind === "cpr" ? "not a CPR number (DDMMYY-SSSS or DDMMYYSSSS) (ikke et CPR-nummer)" : "not a pseudonym (64 hex digits) (ikke et pseudonym)";
@@ -403,7 +417,7 @@ async function validate(connection: DuckDBConnection, src: string, shape: Shape,
     const code = `NULLIF(trim(CAST(${sqlIdent(shape.code)} AS VARCHAR)), '')`;
     const rows = await connection.runAndReadAll(`SELECT * FROM (
         SELECT row_number() OVER () AS __row, ${personBad} AS pb, ${weekOrNullSql(y, w)} IS NULL AS wb,
-          ${code} IS NULL OR NOT regexp_matches(${code}, ${pattern}) AS cb, ${weekText} AS wt, ${code} AS ct
+          ${isBadCode(code)} AS cb, ${weekText} AS wt, ${code} AS ct
         FROM ${src}) WHERE pb OR wb OR cb ORDER BY __row LIMIT ${MAX_ISSUES}`);
     for (const r of rows.getRows()) {
       const row = Number(r[0]);
@@ -425,7 +439,7 @@ async function validate(connection: DuckDBConnection, src: string, shape: Shape,
     const on = shape.weeks.map((c) => sqlIdent(c.column)).join(", ");
     const codeRowsBad = await connection.runAndReadAll(`SELECT __row, __col, code FROM (
         UNPIVOT (SELECT row_number() OVER () AS __row, ${cells} FROM ${src}) ON ${on} INTO NAME __col VALUE code)
-        WHERE NOT regexp_matches(code, ${pattern}) ORDER BY __row, __col LIMIT ${MAX_ISSUES}`);
+        WHERE ${isBadCode("code")} ORDER BY __row, __col LIMIT ${MAX_ISSUES}`);
     for (const r of codeRowsBad.getRows()) {
       issues.push({ row: Number(r[0]), column: String(r[1]), message: `code ${JSON.stringify(r[2])} does not match ${book.code_pattern} (ugyldig kode)` });
     }

@@ -238,5 +238,8 @@ describe("provenance and repeats", () => {
       deriveOutcomes(db.connection, { trial: "t", participants: PARTICIPANTS, outcomes: [{ name: "w", derivation: "weeks_on_benefit", params: { from: 5, to: 1 } }] }),
     ).rejects.toThrow(DeriveError);
     await expect(deriveOutcomes(db.connection, { trial: "none", participants: PARTICIPANTS, outcomes: [] })).rejects.toThrow(/no register import/);
+    const badDate = [{ pseudonym: A, enrolledOn: "2020-12-09", programmeEndOn: "23/12/2020" }];
+    await expect(deriveOutcomes(db.connection, { trial: "t", participants: badDate, outcomes: [] })).rejects.toThrow(/programmeEndOn is not a date/);
+    await expect(deriveOutcomes(db.connection, { trial: "t", participants: [PARTICIPANTS[0], PARTICIPANTS[0]], outcomes: [] })).rejects.toThrow(/listed twice/);
   });
 });
