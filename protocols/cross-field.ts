@@ -106,6 +106,15 @@ export function designVariablesDeclared(doc: Obj): RuleIssue[] {
   arr(d.strata).forEach((s, j) => issues.push(...designVariable(doc, s, ["design", "strata", j], ["stratum", "stratum"])));
   arr(d.factors).forEach((f, j) => issues.push(...designVariable(doc, obj(f).covariate, ["design", "factors", j, "covariate"], ["minimeringsfaktoren", "minimization factor"])));
   if (d.type === "cluster" || d.type === "stepped_wedge") issues.push(...designVariable(doc, d.unit, ["design", "unit"], ["klyngeenheden", "cluster unit"]));
+  const twice = (list: unknown[], path: (j: number) => PathSegment[]) => {
+    const seen = new Set<unknown>();
+    list.forEach((name, j) => {
+      if (typeof name === "string" && seen.has(name)) issues.push({ path: path(j), message: msg(`${show(name)} er angivet to gange`, `${show(name)} is listed twice`) });
+      seen.add(name);
+    });
+  };
+  twice(arr(d.strata), (j) => ["design", "strata", j]);
+  twice(arr(d.factors).map((f) => obj(f).covariate), (j) => ["design", "factors", j, "covariate"]);
   return issues;
 }
 

@@ -24,6 +24,10 @@ export {
   outcomeColumns,
   outcomeEstimators,
   multiplicityMethods,
+  designArms,
+  subgroupId,
+  subgroupLevels,
+  subgroupLevelOf,
 } from "./schema.ts";
 export type {
   Protocol,

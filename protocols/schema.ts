@@ -10,7 +10,7 @@
  * The format is documented with an annotated example in `protocols/README.md`.
  */
 import { z } from "zod";
-import { DesignSchema } from "./design-schema.ts";
+import { DesignSchema, type DesignArm } from "./design-schema.ts";
 
 /** Text people read, in Danish and English. */
 export const LabelSchema = z.strictObject({ da: z.string().min(1), en: z.string().min(1) });
@@ -342,4 +342,52 @@ export function outcomeEstimators(protocol: Protocol, outcomeId: string): Estima
 export function multiplicityMethods(protocol: Protocol): ("holm" | "bh")[] {
   const m = protocol.analysis.multiplicity;
   return typeof m === "string" ? [m] : m;
+}
+
+/** The arms as the assignment designs see them (id, ratio, control), in protocol order. */
+export function designArms(protocol: Protocol): DesignArm[] {
+  return protocol.arms.map((a) => ({ id: a.id, ratio: a.ratio, control: a.control }));
+}
+
+/** A subgroup's id: its `id`, or its variable. */
+export function subgroupId(subgroup: Subgroup): string {
+  return subgroup.id ?? subgroup.variable;
+}
+
+/**
+ * The level names of a subgroup, in order. With `levels` they are the levels as text
+ * (`true`/`false` and `0`/`1` as written). With cut points c1 < ... < ck they name the intervals:
+ * `<c1`, `[c1,c2)`, ..., `>=ck` (left-closed, right-open).
+ */
+export function subgroupLevels(subgroup: Subgroup): string[] {
+  if (subgroup.levels) return subgroup.levels.map(String);
+  const cuts = subgroup.cuts ?? [];
+  if (cuts.length === 0) return [];
+  const out = [`<${cuts[0]}`];
+  for (let i = 1; i < cuts.length; i++) out.push(`[${cuts[i - 1]},${cuts[i]})`);
+  out.push(`>=${cuts[cuts.length - 1]}`);
+  return out;
+}
+
+/**
+ * The level a value falls in, as named by `subgroupLevels`; undefined for a missing value or one
+ * outside the declared levels. Booleans match `true`/`1` and `false`/`0` either way.
+ */
+export function subgroupLevelOf(subgroup: Subgroup, value: unknown): string | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  if (subgroup.levels) {
+    const asBool = (v: unknown) => (v === true || v === 1 || v === "1" || v === "true" ? "1" : v === false || v === 0 || v === "0" || v === "false" ? "0" : undefined);
+    for (const level of subgroup.levels) {
+      if (String(level) === String(value)) return String(level);
+      const a = asBool(level);
+      if (a !== undefined && a === asBool(value)) return String(level);
+    }
+    return undefined;
+  }
+  if (typeof value !== "number" || !Number.isFinite(value)) return undefined;
+  const cuts = subgroup.cuts ?? [];
+  const names = subgroupLevels(subgroup);
+  let k = 0;
+  while (k < cuts.length && value >= cuts[k]!) k++;
+  return names[k];
 }

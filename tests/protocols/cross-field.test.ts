@@ -162,3 +162,10 @@ describe("cross-field rules", () => {
     expectProblem((p) => (p.power.outcome = "earnings"), "power.control_sd", "needs the control standard deviation");
   });
 });
+
+describe("design variables listed twice", () => {
+  it("a stratum or factor named twice is a problem", () => {
+    expectProblem((p) => (p.design.strata = ["site", "gender", "site"]), "design.strata[2]", `"site" is listed twice`);
+    expectProblem((p) => (p.design = { type: "minimization", factors: [{ covariate: "gender" }, { covariate: "gender" }] }), "design.factors[1].covariate", "listed twice");
+  });
+});
