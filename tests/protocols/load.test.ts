@@ -102,3 +102,20 @@ describe("loading", () => {
     expect(retention.source).toEqual({ type: "register", derivation: "retention", params: { weeks_after: 13 } });
   });
 });
+
+describe("validateProtocolData", () => {
+  it("validates a protocol held in memory and gives the same hash as the file", async () => {
+    const { validateProtocolData } = await import("../../protocols/index.ts");
+    const { parse } = await import("yaml");
+    const text = readFileSync("protocols/brobygning.yaml", "utf8");
+    const fromFile = loadProtocol(text);
+    const fromData = validateProtocolData(parse(text));
+    expect(fromData.ok && fromFile.ok && fromData.hash === fromFile.hash).toBe(true);
+    const bad = parse(text);
+    bad.design.unit = "caseworker";
+    bad.arms[0].ratio = -1;
+    const result = validateProtocolData(bad);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues.map((i) => i.path).sort()).toEqual(["arms[0].ratio", "design.unit"]);
+  });
+});
