@@ -275,6 +275,7 @@ async function loadParticipants(connection: DuckDBConnection, participants: read
   const appender = await connection.createAppender(PART, "main", "temp");
   const seen = new Set<string>();
   for (const p of participants) {
+    if (!/^[0-9a-f]{64}$/.test(p.pseudonym)) throw new DeriveError("participants must be pseudonyms: 64 lowercase hex digits (deltagere angives med pseudonym)");
     if (seen.has(p.pseudonym)) throw new DeriveError("a participant is listed twice (en deltager er angivet to gange)");
     seen.add(p.pseudonym);
     const week = (field: "enrolledOn" | "withdrawnOn" | "programmeEndOn", value: string) => {

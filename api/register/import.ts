@@ -304,6 +304,7 @@ async function loadParticipants(connection: DuckDBConnection, participants: read
   const appender = await connection.createAppender(T.part, "main", "temp");
   const seen = new Set<string>();
   for (const p of participants) {
+    if (!/^[0-9a-f]{64}$/.test(p)) throw new TypeError("participants must be pseudonyms: 64 lowercase hex digits (deltagere angives med pseudonym)");
     if (seen.has(p)) continue;
     seen.add(p);
     appender.appendVarchar(p);

@@ -215,6 +215,11 @@ describe("gaps, late entry and progress", () => {
     expect(events.every((e) => e.fraction >= 0 && e.fraction <= 1)).toBe(true);
   });
 
+  it("takes participants only as pseudonyms", async () => {
+    const file = files.write("p.csv", `cpr,week,code\n${CPR1},2024-W07,B1\n`);
+    await expect(importRegister(db.connection, options(file, { participants: [CPR1] }))).rejects.toThrow(/64 lowercase hex/);
+  });
+
   it("says so when the file has no person column", async () => {
     const file = files.write("noperson.csv", `who,week,code\nx,2024-W07,B1\n`);
     const err = await failure(importRegister(db.connection, options(file)));
