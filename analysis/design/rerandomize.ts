@@ -1,0 +1,82 @@
+/**
+ * The batch re-randomizer: re-runs a trial's own design over its realized participants, many times,
+ * for randomization inference and power simulation. Participants are coded once; each draw runs the
+ * same engine as live allocation (engine.ts) with a fast generator and writes arm indices into a
+ * caller's Int8Array, with no per-row objects.
+ *
+ * For a `simple` design the default is the conditional test: keep the realized arm sizes and draw a
+ * random permutation of the realized assignment (complete randomization), the usual randomization
+ * test for a completed trial (Rosenberger & Lachin 2016, ch. 6).
+ */
+import { createEngine, SteppedWedgeEngine, type Engine } from "./engine.ts";
+import { ParticipantCoder, type DesignParticipant, type TrialDesign } from "./coder.ts";
+import { shuffle, type RandomSource } from "./random.ts";
+
+export interface RerandomizeOptions {
+  /** The realized arm index of each participant (needed for the conditional simple design). */
+  realized?: ArrayLike<number>;
+  /** For `simple` designs: keep the realized arm sizes (default true when `realized` is given). */
+  conditionOnArmSizes?: boolean;
+}
+
+export class Rerandomizer {
+  readonly n: number;
+  private readonly engine: Engine;
+  private readonly stratum: Int32Array;
+  private readonly levels: Int32Array;
+  private readonly unit: Int32Array;
+  private readonly period: Int32Array;
+  private readonly factors: number;
+  private readonly permute: Int8Array | null;
+  /** Describes what one draw does, for the evidence package. */
+  readonly description: string;
+
+  /** `participants` in their original allocation order. */
+  constructor(trial: TrialDesign, participants: readonly DesignParticipant[], options: RerandomizeOptions = {}) {
+    const n = (this.n = participants.length);
+    const coder = new ParticipantCoder(trial);
+    this.factors = coder.factorVars.length;
+    this.stratum = new Int32Array(n);
+    this.levels = new Int32Array(n * this.factors);
+    this.unit = new Int32Array(n);
+    this.period = new Int32Array(n);
+    const coded = { stratum: 0, levels: this.levels, levelOffset: 0, unit: 0, period: 0 };
+    for (let i = 0; i < n; i++) {
+      coded.levelOffset = i * this.factors;
+      coder.code(participants[i], coded);
+      this.stratum[i] = coded.stratum;
+      this.unit[i] = coded.unit;
+      this.period[i] = coded.period;
+    }
+    this.engine = createEngine({ arms: trial.arms, design: trial.design, factorLevels: coder.factorLevelCounts(), units: coder.units.size });
+    const condition = trial.design.type === "simple" && options.realized !== undefined && options.conditionOnArmSizes !== false;
+    if (condition) {
+      if (options.realized!.length !== n) throw new Error(`realized arms: ${options.realized!.length} values for ${n} participants`);
+      this.permute = Int8Array.from(options.realized!);
+      const sizes = trial.arms.map((_, k) => this.permute!.reduce((c, a) => c + (a === k ? 1 : 0), 0));
+      this.description = `complete randomization keeping the realized arm sizes (${sizes.join(" / ")} of ${n})`;
+    } else {
+      this.permute = null;
+      this.description = `the protocol's ${trial.design.type.replace("_", " ")} design re-run over the ${n} participants in enrollment order`;
+    }
+  }
+
+  /** One re-randomization: fills `out` (length n) with arm indices. */
+  draw(rng: RandomSource, out: Int8Array): void {
+    if (this.permute) {
+      out.set(this.permute);
+      shuffle(rng, out);
+      return;
+    }
+    this.engine.reset();
+    if (this.engine instanceof SteppedWedgeEngine) this.engine.drawSchedule(rng);
+    const p = { stratum: 0, levels: this.levels as ArrayLike<number>, levelOffset: 0, unit: 0, period: 0 };
+    for (let i = 0; i < this.n; i++) {
+      p.stratum = this.stratum[i];
+      p.levelOffset = i * this.factors;
+      p.unit = this.unit[i];
+      p.period = this.period[i];
+      out[i] = this.engine.assign(rng, p);
+    }
+  }
+}
