@@ -60,3 +60,4 @@ export {
   type CovariateProblem,
   type CovariateValue,
 } from "./eligibility.ts";
+export { checkOutcomeValue, type OutcomeValueCheck } from "./outcome-values.ts";
