@@ -1,6 +1,6 @@
 /**
  * The live, stepwise allocator: one participant at a time, in enrollment order, state carried
- * between calls. Participant number `sequence` (0-based) draws from the keyed stream
+ * between calls. Participant number `sequence` (1-based) draws from the keyed stream
  * HMAC-SHA-256(seed, "virker/v1|allocation|<sequence>|<block>"), so an allocation depends on the
  * seed, the design and the order of enrollment only. After a restart the state is rebuilt by
  * replaying the trial's history (`Allocator.replay`), which also checks every stored arm.
@@ -13,7 +13,7 @@ export interface Allocation {
   arm: string;
   /** The stratum (or unit, or unit and period) label the design used; null when it has none. */
   stratum: string | null;
-  /** 0-based position in the trial's allocation order. */
+  /** 1-based position in the trial's allocation order. */
   sequence: number;
 }
 
@@ -34,7 +34,7 @@ export class Allocator {
     if (this.engine instanceof SteppedWedgeEngine) this.engine.drawSchedule(keyedStream(this.seed, "stepped-wedge-schedule"));
   }
 
-  /** How many have been allocated; the next allocation gets this sequence number. */
+  /** How many have been allocated; the next allocation gets sequence number `allocated + 1`. */
   get allocated(): number {
     return this.count;
   }
@@ -53,7 +53,7 @@ export class Allocator {
   allocate(participant: DesignParticipant): Allocation {
     const stratum = this.coder.code(participant, this.coded);
     if (this.engine instanceof MinimizationEngine) this.engine.ensureLevels(this.coder.factorLevelCounts());
-    const sequence = this.count;
+    const sequence = this.count + 1;
     const armIndex = this.engine.assign(keyedStream(this.seed, `allocation|${sequence}`), this.coded);
     this.count++;
     return { arm: this.trial.arms[armIndex].id, stratum, sequence };

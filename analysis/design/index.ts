@@ -5,3 +5,4 @@ export { Rerandomizer, type RerandomizeOptions } from "./rerandomize.ts";
 export { convergenceGuessRate } from "./predictability.ts";
 export { fastStream, keyedStream, newSeed, parseSeed, randomInt, seedCommitment, shuffle, uniform, type RandomSource } from "./random.ts";
 export { createEngine, type CodedParticipant, type Engine } from "./engine.ts";
+export { trialDesignOf } from "./from-protocol.ts";

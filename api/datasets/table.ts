@@ -20,14 +20,17 @@ function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
-/** Reads `path` (`.parquet` by extension, otherwise CSV with a header row). */
-export async function readTable(path: string): Promise<Table> {
+/**
+ * Reads `path` (`.parquet` by extension, otherwise CSV with a header row). With `text: true` every
+ * column is read as text, exactly as written (ids like `007` keep their zeros).
+ */
+export async function readTable(path: string, options: { text?: boolean } = {}): Promise<Table> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   try {
     const source = path.toLowerCase().endsWith(".parquet")
       ? `read_parquet(${sqlString(path)})`
-      : `read_csv(${sqlString(path)}, header = true, auto_detect = true)`;
+      : `read_csv(${sqlString(path)}, header = true, auto_detect = true${options.text ? ", all_varchar = true" : ""})`;
     const reader = await connection.runAndReadAll(`SELECT * FROM ${source}`);
     const names = reader.columnNames();
     const raw = reader.getColumnsJS();
