@@ -360,7 +360,10 @@ export function eligibilityRulesTyped(doc: Obj): RuleIssue[] {
     if (c.not !== undefined) visit(c.not, [...path, "not"]);
     const name = str(c.covariate);
     if (name === undefined) return;
-    const cov = covs.get(name) ?? BUILT_INS[name];
+    const builtIn = BUILT_INS[name];
+    const cov =
+      covs.get(name) ??
+      (name === "site" ? { type: "category", levels: siteIds(doc) } : name === "target_group" ? { type: "category", levels: Object.keys(TARGET_GROUPS) } : builtIn);
     if (!cov) {
       issues.push({ path: [...path, "covariate"], message: msg(`${show(name)} er ikke en angivet baggrundsvariabel (eller age, site, target_group)`, `${show(name)} is not a declared covariate (nor age, site, target_group)`) });
       return;
@@ -368,6 +371,8 @@ export function eligibilityRulesTyped(doc: Obj): RuleIssue[] {
     const op = str(c.op);
     if (op && NUMERIC_OPS.has(op) && !["number", "integer", "date"].includes(cov.type))
       issues.push({ path: [...path, "op"], message: msg(`${op} kræver en numerisk variabel eller dato; ${show(name)} er ${cov.type}`, `${op} needs a numeric or date variable; ${show(name)} is ${cov.type}`) });
+    if (op === "between" && Array.isArray(c.value) && c.value.length === 2 && typeof c.value[0] === typeof c.value[1] && (c.value[0] as number | string) > (c.value[1] as number | string))
+      issues.push({ path: [...path, "value"], message: msg(`between kræver [lav, høj]; fik ${show(c.value)}`, `between needs [low, high]; got ${show(c.value)}`) });
     if (cov.type === "category" && cov.levels.length > 0) {
       const values = Array.isArray(c.value) ? c.value : [c.value];
       values.forEach((v) => {

@@ -169,3 +169,11 @@ describe("design variables listed twice", () => {
     expectProblem((p) => (p.design = { type: "minimization", factors: [{ covariate: "gender" }, { covariate: "gender" }] }), "design.factors[1].covariate", "listed twice");
   });
 });
+
+describe("eligibility rule values", () => {
+  it("between needs [low, high]; site and target-group values must exist", () => {
+    expectProblem((p) => (p.population.inclusion[0].when = { covariate: "prior_weeks", op: "between", value: [10, 2] }), "population.inclusion[0].when.value", "between needs [low, high]; got [10,2]");
+    expectProblem((p) => (p.population.inclusion[0].when = { covariate: "site", op: "in", value: ["101", "102"] }), "population.inclusion[0].when.value", `"102" is not a value of "site"`);
+    expectProblem((p) => (p.population.exclusion[0].when = { covariate: "target_group", op: "eq", value: "kontant" }), "population.exclusion[0].when.value", `"kontant" is not a value of "target_group"`);
+  });
+});
