@@ -61,3 +61,4 @@ export {
   type CovariateValue,
 } from "./eligibility.ts";
 export { checkOutcomeValue, type OutcomeValueCheck } from "./outcome-values.ts";
+export { protocolJsonSchema } from "./json-schema.ts";

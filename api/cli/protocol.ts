@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
-import { formatProblem, loadProtocol } from "../../protocols/index.ts";
+import { formatProblem, loadProtocol, protocolJsonSchema } from "../../protocols/index.ts";
 import type { CliIO } from "./main.ts";
 
-const USAGE = "usage: virker protocol validate <file...>\n       virker protocol hash <file>\n";
+const USAGE = "usage: virker protocol validate <file...>\n       virker protocol hash <file>\n       virker protocol schema\n";
 
 async function load(file: string) {
   let text: string;
@@ -20,6 +20,7 @@ async function load(file: string) {
  * `virker protocol validate <file...>`: checks every file and lists every problem of every file
  * (`file:line:col path: message`); exit 0 when all are valid, 1 otherwise.
  * `virker protocol hash <file>`: prints the protocol hash (SHA-256 of its canonical JSON).
+ * `virker protocol schema`: prints the format as JSON Schema, for editors.
  */
 export async function protocol(args: string[], io: CliIO): Promise<number> {
   const [sub, ...files] = args;
@@ -51,6 +52,10 @@ export async function protocol(args: string[], io: CliIO): Promise<number> {
       return 1;
     }
     io.out(`${result.hash}\n`);
+    return 0;
+  }
+  if (sub === "schema" && files.length === 0) {
+    io.out(`${JSON.stringify(protocolJsonSchema(), null, 2)}\n`);
     return 0;
   }
   io.err(sub === undefined || sub === "--help" || sub === "-h" ? USAGE : `virker protocol: unknown subcommand: ${sub}\n${USAGE}`);

@@ -70,3 +70,15 @@ describe("virker protocol", () => {
     expect(unknown.err).toContain("unknown subcommand: frobnicate");
   });
 });
+
+describe("virker protocol schema", () => {
+  it("prints the format as JSON Schema: strict objects, the required top-level keys", async () => {
+    const { code, out } = await run(["protocol", "schema"]);
+    expect(code).toBe(0);
+    const schema = JSON.parse(out);
+    expect(schema.$schema).toMatch(/json-schema\.org/);
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.required).toEqual(expect.arrayContaining(["id", "version", "title", "arms", "design", "sites", "outcomes", "analysis"]));
+    expect(schema.properties.design.oneOf ?? schema.properties.design.anyOf).toHaveLength(6);
+  });
+});
