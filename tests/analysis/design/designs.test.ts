@@ -88,7 +88,7 @@ describe("reproducibility", () => {
     const ps = people(10);
     const all = allocateAll(trial, SEED, ps);
     const tampered = ps.map((p, i) => ({ ...p, arm: i === 5 ? (all[5].arm === "treat" ? "control" : "treat") : all[i].arm }));
-    expect(() => Allocator.replay(trial, SEED, tampered)).toThrow(/allocation 5 does not replay/);
+    expect(() => Allocator.replay(trial, SEED, tampered)).toThrow(/allocation 6 does not replay/);
   });
 });
 
