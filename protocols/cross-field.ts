@@ -134,6 +134,10 @@ export function steppedWedgeShape(doc: Obj): RuleIssue[] {
   const steps = num(d.steps);
   if (periods !== undefined && steps !== undefined && periods < steps)
     issues.push({ path: ["design", "periods"], message: msg(`stepped wedge kræver mindst lige så mange perioder som trin: ${periods} perioder, ${steps} trin`, `a stepped wedge needs at least as many periods as steps: ${periods} periods, ${steps} steps`) });
+  const unit = typeof d.unit === "string" ? d.unit : "site";
+  const units = unit === "site" ? siteIds(doc).length : covariates(doc).get(unit)?.levels.length;
+  if (steps !== undefined && units !== undefined && units > 0 && units < steps)
+    issues.push({ path: ["design", "steps"], message: msg(`${steps} trin kræver mindst ${steps} enheder (${show(unit)}); der er ${units}`, `${steps} steps need at least ${steps} units (${show(unit)}); there are ${units}`) });
   const arms = arr(doc.arms).length;
   if (arms !== 2) issues.push({ path: ["arms"], message: msg(`stepped wedge kræver præcis to arme (kontrol og indsats); fandt ${arms}`, `a stepped wedge needs exactly two arms (control and intervention); found ${arms}`) });
   return issues;

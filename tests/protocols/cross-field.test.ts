@@ -177,3 +177,20 @@ describe("eligibility rule values", () => {
     expectProblem((p) => (p.population.exclusion[0].when = { covariate: "target_group", op: "eq", value: "kontant" }), "population.exclusion[0].when.value", `"kontant" is not a value of "target_group"`);
   });
 });
+
+describe("stepped wedge units", () => {
+  it("needs at least as many units as steps", () => {
+    expectProblem(
+      (p) => {
+        p.design = { type: "stepped_wedge", start: "2026-01-05", periods: 4, period_weeks: 13, steps: 3 };
+        p.power.icc = 0.05;
+      },
+      "design.steps",
+      `3 steps need at least 3 units ("site"); there are 2`,
+    );
+    const ok = baseProtocol();
+    ok.design = { type: "stepped_wedge", start: "2026-01-05", periods: 3, period_weeks: 13, steps: 2 };
+    ok.power.icc = 0.05;
+    expect(load(ok).ok).toBe(true);
+  });
+});
