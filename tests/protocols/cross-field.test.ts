@@ -194,3 +194,24 @@ describe("stepped wedge units", () => {
     expect(load(ok).ok).toBe(true);
   });
 });
+
+describe("block sizes against ratios (property)", () => {
+  it("exactly the block sizes that are not multiples of the ratio sum are reported", async () => {
+    const fc = (await import("fast-check")).default;
+    const { crossFieldIssues } = await import("../../protocols/index.ts");
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 2, maxLength: 4 }), fc.array(fc.integer({ min: 1, max: 24 }), { minLength: 1, maxLength: 5 }), (ratios, blocks) => {
+        const doc = baseProtocol();
+        doc.arms = ratios.map((r, i) => ({ ...doc.arms[Math.min(i, 1)], id: `arm${i}`, ratio: r, control: i === 0 }));
+        doc.design = { type: "blocked", block_sizes: blocks };
+        const sum = ratios.reduce((a, b) => a + b, 0);
+        const reported = crossFieldIssues(doc)
+          .filter((i) => i.path[0] === "design" && i.path[1] === "block_sizes")
+          .map((i) => i.path[2]);
+        const expected = blocks.flatMap((b, j) => (b % sum === 0 ? [] : [j]));
+        expect(reported).toEqual(expected);
+      }),
+      { seed: 3, numRuns: 200 },
+    );
+  });
+});
