@@ -155,6 +155,7 @@ export function parseDerivationParams(spec: OutcomeSpec): Record<string, unknown
 const INF = 2147483647;
 const BASE = "reg_d_base";
 const PART = "reg_d_part";
+const AGG = "reg_d_agg";
 
 /**
  * Derives the given outcomes for the trial's participants and stores them.
@@ -181,12 +182,22 @@ export async function deriveOutcomes(connection: DuckDBConnection, options: Deri
       FROM ${PART} p LEFT JOIN register_persons rp ON rp.import_no = ${imp.importNo} AND rp.pseudonym = p.pseudonym
       LEFT JOIN x ON x.person = rp.person`);
 
+    // Every outcome is a per-person aggregate over the weeks, relative to that person's dates: one
+    // pass over the week table computes all of them, then each outcome is a select over one row
+    // per participant.
+    const plans: Plan[] = [];
+    for (const [i, { spec, params }] of specs.entries()) plans.push(await plan(connection, spec.derivation, params, imp, `o${i}_`));
+    const aggregates = plans.flatMap((p) => p.aggregates);
+    await connection.run(`CREATE OR REPLACE TEMP TABLE ${AGG} AS
+      SELECT b.person${aggregates.length ? `, ${aggregates.join(", ")}` : ""}
+      FROM register_weeks w JOIN ${BASE} b USING (person) WHERE w.import_no = ${imp.importNo} GROUP BY b.person`);
+
     const summaries: DerivedOutcomeSummary[] = [];
     await connection.run("BEGIN TRANSACTION");
     try {
       for (const [i, { spec, params }] of specs.entries()) {
         options.onProgress?.({ outcome: spec.name, done: i, total: specs.length });
-        const select = derivationSql(spec.derivation, params, imp);
+        const select = `SELECT ${plans[i].select} FROM ${BASE} b LEFT JOIN ${AGG} a ON a.person = b.person`;
         const version = DERIVATION_VERSION[spec.derivation];
         await connection.run("DELETE FROM register_outcomes WHERE trial_id = $1 AND outcome = $2", [options.trial, spec.name]);
         await connection.run(
@@ -222,6 +233,7 @@ export async function deriveOutcomes(connection: DuckDBConnection, options: Deri
     return { trial: options.trial, ...provenance, outcomes: summaries };
   } finally {
     await connection.run(`DROP TABLE IF EXISTS temp.${BASE}`);
+    await connection.run(`DROP TABLE IF EXISTS temp.${AGG}`);
     await connection.run(`DROP TABLE IF EXISTS temp.${PART}`);
   }
 }
@@ -326,99 +338,106 @@ function int(v: unknown): number {
   return Math.trunc(Number(v));
 }
 
-/** A SELECT giving (pseudonym, value, event, reason) for every participant. */
-function derivationSql(name: DerivationName, params: Record<string, unknown>, imp: ImportRef): string {
-  const importNo = imp.importNo;
-  const weeks = `register_weeks w JOIN ${BASE} b USING (person)`;
-  const inImport = `w.import_no = ${importNo}`;
+/**
+ * One outcome as aggregates over the participant's weeks (`w`, joined to the base row `b`) and a
+ * select list over the base row and those aggregates (`a`) giving pseudonym, value, event, reason.
+ */
+interface Plan {
+  aggregates: string[];
+  select: string;
+}
+
+async function plan(connection: DuckDBConnection, name: DerivationName, params: Record<string, unknown>, imp: ImportRef, id: string): Promise<Plan> {
+  const gapCats = `(${C.missing}, ${C.unknown})`;
   switch (name) {
     case "self_supporting_at_week":
     case "retention": {
       const t = name === "retention" ? `(b.we + ${int(params.weeks_after)})` : `(b.w0 + ${int(params.week)})`;
-      const reason = name === "retention" ? `CASE WHEN b.we IS NULL THEN 'no_programme_end' ELSE ${weekReasonSql(t, "w.category")} END` : weekReasonSql(t, "w.category");
-      return `SELECT pseudonym, reason, CASE WHEN reason IS NULL THEN (category = ${C.self_supporting})::INTEGER END AS value, NULL::TINYINT AS event
-        FROM (SELECT b.pseudonym, w.category, ${reason} AS reason
-              FROM ${BASE} b LEFT JOIN register_weeks w ON ${inImport} AND w.person = b.person AND w.week = ${t})`;
+      const cat = `a.${id}cat`;
+      const reason = name === "retention" ? `CASE WHEN b.we IS NULL THEN 'no_programme_end' ELSE ${weekReasonSql(t, cat)} END` : weekReasonSql(t, cat);
+      return {
+        aggregates: [`min(w.category) FILTER (WHERE w.week = ${t}) AS ${id}cat`],
+        select: `b.pseudonym, ${reason} AS reason,
+          CASE WHEN ${reason} IS NULL THEN (${cat} = ${C.self_supporting})::INTEGER END AS value, NULL::TINYINT AS event`,
+      };
     }
     case "weeks_self_supporting":
     case "weeks_on_benefit": {
       const lo = `(b.w0 + ${int(params.from)})`;
       const hi = `(b.w0 + ${int(params.to)})`;
-      const types = params.benefit_types as string[] | undefined;
-      const counted =
-        name === "weeks_self_supporting"
-          ? `w.category = ${C.self_supporting}`
-          : `w.category = ${C.benefit}${
-              types
-                ? ` AND w.code_id IN (SELECT code_id FROM register_codes WHERE import_no = ${importNo} AND benefit_type IN (${types.map(sqlString).join(", ")}))`
-                : ""
-            }`;
-      return `WITH a AS (
-          SELECT b.person, count(*) FILTER (WHERE ${counted}) AS n,
-            arg_min(w.category, w.week) FILTER (WHERE w.category IN (${C.missing}, ${C.unknown})) AS gap_cat
-          FROM ${weeks} WHERE ${inImport} AND w.week BETWEEN ${lo} AND ${hi} GROUP BY b.person)
-        SELECT b.pseudonym, r.reason, CASE WHEN r.reason IS NULL THEN r.n END AS value, NULL::TINYINT AS event
-        FROM ${BASE} b JOIN (
-          SELECT b.pseudonym, a.n, ${windowReasonSql(lo, hi, "a.gap_cat")} AS reason
-          FROM ${BASE} b LEFT JOIN a ON a.person = b.person) r USING (pseudonym)`;
+      let counted = `w.category = ${C.self_supporting}`;
+      if (name === "weeks_on_benefit") {
+        counted = `w.category = ${C.benefit}`;
+        const types = params.benefit_types as string[] | undefined;
+        if (types) {
+          const ids = (
+            await connection.runAndReadAll(
+              `SELECT code_id FROM register_codes WHERE import_no = ${imp.importNo} AND benefit_type IN (${types.map(sqlString).join(", ")})`,
+            )
+          ).getRows().map((r) => Number(r[0]));
+          counted += ids.length ? ` AND w.code_id IN (${ids.join(", ")})` : " AND false";
+        }
+      }
+      const reason = windowReasonSql(lo, hi, `a.${id}gap`);
+      return {
+        aggregates: [
+          `count(*) FILTER (WHERE w.week BETWEEN ${lo} AND ${hi} AND ${counted}) AS ${id}n`,
+          `arg_min(w.category, w.week) FILTER (WHERE w.week BETWEEN ${lo} AND ${hi} AND w.category IN ${gapCats}) AS ${id}gap`,
+        ],
+        select: `b.pseudonym, ${reason} AS reason, CASE WHEN ${reason} IS NULL THEN a.${id}n END AS value, NULL::TINYINT AS event`,
+      };
     }
     case "education_started": {
       const lo = `(b.w0 + ${int(params.from)})`;
       const hi = `(b.w0 + ${int(params.to)})`;
-      return `WITH a AS (
-          SELECT b.person, count(*) FILTER (WHERE w.category = ${C.education}) AS n,
-            min(w.week) FILTER (WHERE w.category = ${C.education}) AS mn,
-            max(w.week) FILTER (WHERE w.category = ${C.education}) AS mx
-          FROM ${weeks} WHERE ${inImport} AND w.week BETWEEN ${lo} - 1 AND least(${hi}, b.end_obs - 1) GROUP BY b.person),
-        g AS (
-          SELECT b.person, arg_min(w.category, w.week) AS gap_cat
-          FROM ${weeks} WHERE ${inImport} AND w.category IN (${C.missing}, ${C.unknown}) AND w.week BETWEEN ${lo} AND ${hi} GROUP BY b.person),
-        r AS (
-          SELECT b.pseudonym,
-            coalesce(a.n, 0) > 0 AND NOT (a.mn = ${lo} - 1 AND a.mx - a.mn + 1 = a.n) AS started,
-            ${windowReasonSql(lo, hi, "g.gap_cat")} AS window_reason
-          FROM ${BASE} b LEFT JOIN a ON a.person = b.person LEFT JOIN g ON g.person = b.person)
-        SELECT pseudonym, CASE WHEN started THEN NULL ELSE window_reason END AS reason,
-          CASE WHEN started THEN 1 WHEN window_reason IS NULL THEN 0 END AS value, NULL::TINYINT AS event
-        FROM r`;
+      const inRange = `w.category = ${C.education} AND w.week BETWEEN ${lo} - 1 AND least(${hi}, b.end_obs - 1)`;
+      const started = `(coalesce(a.${id}n, 0) > 0 AND NOT (a.${id}mn = ${lo} - 1 AND a.${id}mx - a.${id}mn + 1 = a.${id}n))`;
+      const reason = windowReasonSql(lo, hi, `a.${id}gap`);
+      return {
+        aggregates: [
+          `count(*) FILTER (WHERE ${inRange}) AS ${id}n`,
+          `min(w.week) FILTER (WHERE ${inRange}) AS ${id}mn`,
+          `max(w.week) FILTER (WHERE ${inRange}) AS ${id}mx`,
+          `arg_min(w.category, w.week) FILTER (WHERE w.week BETWEEN ${lo} AND ${hi} AND w.category IN ${gapCats}) AS ${id}gap`,
+        ],
+        select: `b.pseudonym, CASE WHEN ${started} THEN NULL ELSE ${reason} END AS reason,
+          CASE WHEN ${started} THEN 1 WHEN ${reason} IS NULL THEN 0 END AS value, NULL::TINYINT AS event`,
+      };
     }
     case "time_to_self_support": {
       const m = int(params.min_weeks);
       const f = int(params.from ?? 0);
-      const horizon = params.horizon === undefined ? `${INF}` : `b.w0 + ${int(params.horizon)} + ${m}`;
-      return `WITH g AS (
-          SELECT b.person, min(w.week) AS gap_week, arg_min(w.category, w.week) AS gap_cat
-          FROM ${weeks} WHERE ${inImport} AND w.category IN (${C.missing}, ${C.unknown}) AND w.week >= b.w0 + ${f} GROUP BY b.person),
-        e AS (
-          SELECT b.*, b.w0 + ${f} AS s0, g.gap_week, g.gap_cat, ${horizon} AS hz,
-            least(b.end_obs, coalesce(g.gap_week, ${INF}), ${horizon}) AS stop
-          FROM ${BASE} b LEFT JOIN g ON g.person = b.person),
-        sp AS (
-          -- One bit per week of the import (a bit set = self-supporting and observed); the first run
-          -- of m set bits is the first qualifying spell. No sort is needed.
-          SELECT w.person, bit_position('${"1".repeat(m)}'::BIT, bitstring_agg(w.week, ${imp.firstWeek}, ${imp.lastWeek})) AS pos
-          FROM register_weeks w JOIN e USING (person)
-          WHERE ${inImport} AND w.category = ${C.self_supporting} AND w.week >= e.s0 AND w.week < e.stop
-          GROUP BY w.person),
-        r AS (
-          SELECT e.pseudonym, CASE WHEN sp.pos > 0 THEN ${imp.firstWeek} + sp.pos - 1 - e.w0 END AS t_event, e.stop - ${m} - e.w0 AS t_cens,
-            CASE WHEN e.person IS NULL THEN 'not_in_extract'
-                 WHEN e.s0 < e.first_week THEN 'before_extract'
-                 WHEN e.stop = e.hz THEN 'horizon'
-                 WHEN e.stop = e.wd THEN 'withdrawn'
-                 WHEN e.stop = e.exit_week THEN ${exitNameSql("e.exit_cat")}
-                 WHEN e.stop = e.gap_week THEN CASE e.gap_cat WHEN ${C.missing} THEN 'missing_week' ELSE 'unknown_code' END
-                 ELSE 'end_of_data' END AS cause
-          FROM e LEFT JOIN sp ON sp.person = e.person)
-        SELECT pseudonym,
-          CASE WHEN cause IN ('not_in_extract', 'before_extract') THEN NULL
-               WHEN t_event IS NOT NULL THEN t_event
-               WHEN t_cens >= ${f} THEN t_cens END AS value,
-          CASE WHEN cause IN ('not_in_extract', 'before_extract') THEN NULL
-               WHEN t_event IS NOT NULL THEN 1
-               WHEN t_cens >= ${f} THEN 0 END::TINYINT AS event,
-          CASE WHEN t_event IS NOT NULL AND cause NOT IN ('not_in_extract', 'before_extract') THEN NULL ELSE cause END AS reason
-        FROM r`;
+      const s0 = `(b.w0 + ${f})`;
+      const hz = params.horizon === undefined ? `${INF}` : `(b.w0 + ${int(params.horizon)} + ${m})`;
+      const gapWeek = `a.${id}gw`;
+      const stop = `least(b.end_obs, coalesce(${gapWeek}, ${INF}), ${hz})`;
+      // One bit per week of the import, set when self-supporting and observed (before the end of
+      // observation and the horizon); the first run of m set bits is the first qualifying spell.
+      // A run cannot contain an unknown or missing week, so one that starts before the first such
+      // week also ends before it.
+      const start = `CASE WHEN a.${id}pos > 0 THEN ${imp.firstWeek} + a.${id}pos - 1 END`;
+      const tEvent = `CASE WHEN ${start} < ${stop} THEN ${start} - b.w0 END`;
+      const tCens = `(${stop} - ${m} - b.w0)`;
+      const cause = `CASE WHEN b.person IS NULL THEN 'not_in_extract'
+                 WHEN ${s0} < b.first_week THEN 'before_extract'
+                 WHEN ${stop} = ${hz} THEN 'horizon'
+                 WHEN ${stop} = b.wd THEN 'withdrawn'
+                 WHEN ${stop} = b.exit_week THEN ${exitNameSql("b.exit_cat")}
+                 WHEN ${stop} = ${gapWeek} THEN CASE a.${id}gc WHEN ${C.missing} THEN 'missing_week' ELSE 'unknown_code' END
+                 ELSE 'end_of_data' END`;
+      const unusable = `(b.person IS NULL OR ${s0} < b.first_week)`;
+      return {
+        aggregates: [
+          `min(w.week) FILTER (WHERE w.category IN ${gapCats} AND w.week >= ${s0}) AS ${id}gw`,
+          `arg_min(w.category, w.week) FILTER (WHERE w.category IN ${gapCats} AND w.week >= ${s0}) AS ${id}gc`,
+          `bit_position('${"1".repeat(m)}'::BIT, bitstring_agg(w.week, ${imp.firstWeek}, ${imp.lastWeek})
+             FILTER (WHERE w.category = ${C.self_supporting} AND w.week >= ${s0} AND w.week < least(b.end_obs, ${hz}))) AS ${id}pos`,
+        ],
+        select: `b.pseudonym,
+          CASE WHEN ${unusable} THEN NULL WHEN ${tEvent} IS NOT NULL THEN ${tEvent} WHEN ${tCens} >= ${f} THEN ${tCens} END AS value,
+          (CASE WHEN ${unusable} THEN NULL WHEN ${tEvent} IS NOT NULL THEN 1 WHEN ${tCens} >= ${f} THEN 0 END)::TINYINT AS event,
+          CASE WHEN ${tEvent} IS NOT NULL AND NOT ${unusable} THEN NULL ELSE ${cause} END AS reason`,
+      };
     }
   }
 }
