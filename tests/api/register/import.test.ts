@@ -140,6 +140,16 @@ describe("layouts", () => {
     expect(rows.filter((r) => r[0] === P2).map((r) => r[2])).toEqual([1, 1, 1]);
   });
 
+  it("resolves a person on two wide rows by priority, as one person", async () => {
+    // Week 2021-W51: B2 (40) and B1 (50) → B1; 2021-W52: B2 and empty → B2; 2022-W01: both empty → gap.
+    const file = files.write("wide-dup.csv", `cpr,y_2021_51,y_2021_52,y_2022_01\n${CPR1},B2,B2,\n010203-4005,B1,,\n`);
+    const report = await importRegister(db.connection, options(file));
+    expect(report.persons).toEqual({ inExtract: 1, inTrial: 1, notInTrial: 0 });
+    expect(report.conflicts).toEqual({ personWeeks: 1, records: 2 });
+    expect([report.personWeeks, report.gapWeeks]).toEqual([3, 1]);
+    expect((await weeks()).map((r) => r[3])).toEqual(["B1", "B2", null]);
+  });
+
   it("reads year and week in two columns, and Parquet written by DuckDB, to the same weeks as CSV", async () => {
     const csv = files.write("long2.csv", `cpr,week,code\n${CPR1},2020-W53,B1\n${CPR1},2021-W01,S\n${CPR2},2021-W02,E\n`);
     await importRegister(db.connection, options(csv));
