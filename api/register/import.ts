@@ -8,9 +8,10 @@
  *                                      unpivoted in DuckDB; an empty cell is a week without a code
  *
  * The person key is a CPR number, turned into the trial's pseudonym on the way in
- * (HMAC-SHA-256 under the trial's key, computed in DuckDB over the distinct keys of the file, the
- * same value `api/pseudonym.ts` gives), or an existing pseudonym. CPR numbers are never written to
- * a table that outlives the import and never appear in a message.
+ * (HMAC-SHA-256 under the trial's key, computed in DuckDB: over the distinct keys of a long file,
+ * per row of a wide one; the same value `api/pseudonym.ts` gives), or an existing pseudonym. CPR
+ * numbers are never written to a table that outlives the import and never appear in a message:
+ * CPR-shaped text in any import error is masked.
  *
  * What the import does with imperfect input:
  * - rows for people not in the trial are counted and reported, and not kept;
@@ -22,7 +23,7 @@
  * - gaps inside a person's observed span are filled by the code book's `gap` rule;
  * - a person is observed from their first record (long layout) or from the first week of the
  *   extract (wide layout, where a row means the person is in the register), to the last week of
- *   the extract; see `observedFrom`.
+ *   the extract; see `observedFrom` and `coverage`.
  *
  * The import's identity is (trial, SHA-256 of the file, code book hash): importing the same extract
  * again returns the stored report and changes nothing.
