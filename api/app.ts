@@ -1,15 +1,117 @@
 /**
- * Builds the virker Hono app from injected parts, so that the same app runs in Node and in a
- * Worker. Routes grow here as the enrollment service lands.
+ * Builds the virker Hono app from injected parts (store, pseudonym key, clock, random source,
+ * protocol source), so that the same app runs in Node (node.ts) and in a Worker. Routes are
+ * declared with @hono/zod-openapi; `/openapi.json` describes them and `/docs` renders that
+ * description without loading anything from outside the server.
  */
-import { Hono } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { secureHeaders } from "hono/secure-headers";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { type AppEnv, type Deps, type ProtocolSource } from "./context.ts";
+import { docsPage } from "./docs-page.ts";
+import { EnrollmentService } from "./enrollment/service.ts";
+import { ApiError } from "./errors.ts";
+import type { PseudonymKey } from "./pseudonym.ts";
+import { auditRoutes } from "./routes/audit.ts";
+import { enrollmentRoutes } from "./routes/enrollments.ts";
+import { protocolRoutes } from "./routes/protocols.ts";
+import { trialRoutes } from "./routes/trials.ts";
+import type { Store } from "./store/store.ts";
+import { authenticate, cryptoRandomBytes, parseBearer, type RandomBytes } from "./tokens.ts";
 
 export interface AppParts {
+  store: Store;
+  key: PseudonymKey;
+  protocols: ProtocolSource;
   clock?: () => Date;
+  random?: RandomBytes;
+  /** Largest request body in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** Where unexpected errors are reported (default console.error); never given request bodies. */
+  report?: (error: unknown) => void;
 }
 
-export function createApp(_parts: AppParts = {}): Hono {
-  const app = new Hono();
+export interface App {
+  app: OpenAPIHono<AppEnv>;
+  deps: Deps;
+  close(): Promise<void>;
+}
+
+export function createApp(parts: AppParts): App {
+  const clock = parts.clock ?? (() => new Date());
+  const deps: Deps = {
+    store: parts.store,
+    key: parts.key,
+    clock,
+    random: parts.random ?? cryptoRandomBytes,
+    protocols: parts.protocols,
+    enrollment: new EnrollmentService(parts.store, parts.key, clock),
+  };
+  const report = parts.report ?? ((e: unknown) => console.error("virker: internal error:", e instanceof Error ? e.name : typeof e));
+
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw new ApiError(
+          400,
+          "bad_request",
+          "forespørgslen er ugyldig / the request is invalid",
+          result.error.issues.map((i) => ({ path: i.path.map(String).join(".") || "(body)", message: i.message, code: i.code })),
+        );
+      }
+    },
+  });
+
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return c.json(error.body(), error.status);
+    if (error instanceof HTTPException) {
+      const status = error.status as ContentfulStatusCode;
+      const message = status === 400 ? "ugyldig JSON i forespørgslen / malformed JSON in the request body" : error.message || "request refused";
+      return c.json({ error: { code: status === 413 ? "payload_too_large" : "bad_request", message } }, status);
+    }
+    report(error);
+    return c.json({ error: { code: "internal", message: "intern fejl / internal error" } }, 500);
+  });
+  app.notFound((c) => c.json({ error: { code: "not_found", message: `ingen rute ${c.req.method} ${c.req.path} / no route ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.use("*", secureHeaders());
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: parts.maxBodyBytes ?? 1024 * 1024,
+      onError: () => {
+        throw new ApiError(413, "payload_too_large", "forespørgslen er for stor / the request body is too large");
+      },
+    }),
+  );
+  app.use("*", async (c, next) => {
+    c.set("deps", deps);
+    const header = c.req.header("authorization");
+    if (header === undefined) {
+      c.set("principal", null);
+    } else {
+      const token = parseBearer(header);
+      const principal = token === null ? null : await authenticate(deps.store, token);
+      if (principal === null) throw new ApiError(401, "unauthorized", "ugyldig eller tilbagekaldt token / invalid or revoked token");
+      c.set("principal", principal);
+    }
+    await next();
+  });
+
   app.get("/health", (c) => c.json({ ok: true }));
-  return app;
+  protocolRoutes(app);
+  trialRoutes(app);
+  enrollmentRoutes(app);
+  auditRoutes(app);
+
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "virker API", version: "0.1.0", description: "Randomized controlled trials of employment interventions: protocols, enrollment, audit." },
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  app.get("/docs", (c) => c.html(docsPage()));
+
+  return { app, deps, close: () => deps.enrollment.close() };
 }

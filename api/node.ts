@@ -1,15 +1,47 @@
-/** Node entry point: serves the app from api/app.ts with @hono/node-server. */
+/** Node entry point: the app from app.ts on an embedded DuckDB file, served by @hono/node-server. */
 import { serve } from "@hono/node-server";
+import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { createApp } from "./app.ts";
+import { dirname } from "node:path";
+import { createApp, type App } from "./app.ts";
+import { loadPseudonymKey } from "./keys-node.ts";
+import { protocolsFromFolder } from "./protocol-source-node.ts";
+import { keyFingerprint } from "./pseudonym.ts";
+import { openDuckDbStore } from "./store/duckdb.ts";
 
-export async function startNodeServer(options: { port: number; hostname: string }): Promise<{ port: number; close: () => Promise<void> }> {
-  const app = createApp();
+export interface NodeServerOptions {
+  port: number;
+  hostname: string;
+  /** DuckDB file (default data/virker.duckdb). */
+  db?: string;
+  /** Pseudonym key file when VIRKER_PSEUDONYM_KEY is unset (default next to the database). */
+  keyFile?: string;
+}
+
+export interface RunningServer {
+  port: number;
+  app: App;
+  close(): Promise<void>;
+}
+
+/** Opens the store, loads the pseudonym key and serves the app on 127.0.0.1 (or `hostname`). */
+export async function startNodeServer(options: NodeServerOptions): Promise<RunningServer> {
+  const db = options.db ?? "data/virker.duckdb";
+  if (db !== ":memory:") mkdirSync(dirname(db), { recursive: true });
+  const store = await openDuckDbStore({ path: db });
+  const { key } = loadPseudonymKey({ keyFile: options.keyFile ?? (db === ":memory:" ? "data/pseudonym.key" : `${dirname(db)}/pseudonym.key`) });
+  await store.bindKeyFingerprint(keyFingerprint(key));
+  const app = createApp({ store, key, protocols: protocolsFromFolder() });
   return new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, port: options.port, hostname: options.hostname }, (info: AddressInfo) => {
+    const server = serve({ fetch: app.app.fetch, port: options.port, hostname: options.hostname }, (info: AddressInfo) => {
       resolve({
         port: info.port,
-        close: () => new Promise<void>((done) => server.close(() => done())),
+        app,
+        close: async () => {
+          await new Promise<void>((done) => server.close(() => done()));
+          await app.close();
+          await store.close();
+        },
       });
     });
   });

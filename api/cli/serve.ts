@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import type { CliIO } from "./main.ts";
 
-/** `virker serve [--port 8787]`: serves the API. */
+/** `virker serve [--db PATH] [--port 8787]`: serves the API on an embedded DuckDB file. */
 export async function serve(args: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -11,7 +11,7 @@ export async function serve(args: string[], io: CliIO): Promise<number> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port; not an integer in [0, 65535]: ${values.port}`);
   const { startNodeServer } = await import("../node.ts");
-  const server = await startNodeServer({ port, hostname: "127.0.0.1" });
+  const server = await startNodeServer({ port, hostname: "127.0.0.1", db: values.db });
   io.out(`virker serving on http://127.0.0.1:${server.port}\n`);
   await new Promise(() => {});
   return 0;
