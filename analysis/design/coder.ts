@@ -21,7 +21,7 @@ export interface DesignParticipant {
   site: string;
   covariates?: Readonly<Record<string, unknown>>;
   /** Enrollment date or time (ISO 8601), needed by the stepped wedge. */
-  enrolled_at?: string;
+  enrolled_at?: string | null;
 }
 
 /** A participant the design cannot place: names the participant's row and the variable. */
@@ -83,45 +83,84 @@ export class ParticipantCoder {
     return this.levels.map((m) => m.size);
   }
 
-  /** Codes one participant into `out` (levels at `out.levelOffset`); returns its stratum label. */
+  /**
+   * Codes one participant into `out` (levels at `out.levelOffset`); returns its stratum label.
+   * Every value is checked before anything is recorded, so a participant the design cannot place
+   * leaves the coder as it was.
+   */
   code(p: DesignParticipant, out: CodedParticipant & { levels: number[] | Int32Array }): string | null {
+    const strataValues = this.stratumVars.map((v) => valueOf(p, v));
+    const factorValues = this.factorVars.map((v) => valueOf(p, v));
+    const unitValue = this.unitVar === null ? null : valueOf(p, this.unitVar);
+    if (unitValue !== null && this.fixedUnits && !this.units.has(unitValue)) {
+      throw new DesignInputError(`unknown ${this.unitVar}: ${unitValue} is not one of the stepped wedge's units (ukendt enhed)`, this.unitVar!);
+    }
+    let period = 0;
+    if (this.fixedUnits) {
+      const at = p.enrolled_at === undefined || p.enrolled_at === null ? NaN : Date.parse(p.enrolled_at);
+      if (Number.isNaN(at)) throw new DesignInputError("missing or invalid enrolled_at; the stepped wedge needs the enrollment date (mangler eller ugyldig tilmeldingsdato)", "enrolled_at");
+      period = Math.floor((at - this.startMs) / this.periodMs);
+      if (period < 0 || period >= this.periods) {
+        throw new DesignInputError(`enrolled_at ${p.enrolled_at} is outside the stepped wedge's ${this.periods} periods (tilmeldingsdatoen ligger uden for forsøgets perioder)`, "enrolled_at");
+      }
+    }
+
     let label: string | null = null;
     if (this.stratumVars.length > 0) {
-      label = this.stratumVars.map((v) => `${v}=${valueOf(p, v)}`).join("|");
-      let s = this.strata.get(label);
-      if (s === undefined) this.strata.set(label, (s = this.strata.size));
-      out.stratum = s;
+      label = this.stratumVars.map((v, i) => `${v}=${strataValues[i]}`).join("|");
+      out.stratum = indexOf(this.strata, label);
     } else {
       out.stratum = 0;
     }
-    for (let f = 0; f < this.factorVars.length; f++) {
-      const value = valueOf(p, this.factorVars[f]);
-      const map = this.levels[f];
-      let l = map.get(value);
-      if (l === undefined) map.set(value, (l = map.size));
-      out.levels[out.levelOffset + f] = l;
-    }
-    if (this.unitVar !== null) {
-      const value = valueOf(p, this.unitVar);
-      let u = this.units.get(value);
-      if (u === undefined) {
-        if (this.fixedUnits) throw new DesignInputError(`unknown ${this.unitVar}: ${value} is not one of the stepped wedge's units (ukendt enhed)`, this.unitVar);
-        this.units.set(value, (u = this.units.size));
-      }
-      out.unit = u;
-      const unitLabel = `${this.unitVar}=${value}`;
+    for (let f = 0; f < this.factorVars.length; f++) out.levels[out.levelOffset + f] = indexOf(this.levels[f], factorValues[f]);
+    if (unitValue !== null) {
+      out.unit = indexOf(this.units, unitValue);
+      const unitLabel = `${this.unitVar}=${unitValue}`;
       label = label === null ? unitLabel : `${label}|${unitLabel}`;
     }
     if (this.fixedUnits) {
-      const at = p.enrolled_at === undefined ? NaN : Date.parse(p.enrolled_at);
-      if (Number.isNaN(at)) throw new DesignInputError("missing or invalid enrolled_at; the stepped wedge needs the enrollment date (mangler tilmeldingsdato)", "enrolled_at");
-      const period = Math.floor((at - this.startMs) / this.periodMs);
-      if (period < 0 || period >= this.periods) {
-        throw new DesignInputError(`enrolled_at ${p.enrolled_at} is outside the stepped wedge's ${this.periods} periods (uden for forsøgets perioder)`, "enrolled_at");
-      }
       out.period = period;
       label = `${label}|period=${period + 1}`;
     }
     return label;
+  }
+
+  /** The dictionaries, in order of first appearance (JSON). */
+  save(): CoderState {
+    return { strata: [...this.strata.keys()], levels: this.levels.map((m) => [...m.keys()]), units: [...this.units.keys()] };
+  }
+
+  /** Restores the dictionaries saved by `save`. */
+  load(state: CoderState): void {
+    if (!Array.isArray(state?.strata) || !Array.isArray(state.levels) || !Array.isArray(state.units) || state.levels.length !== this.levels.length) {
+      throw new Error("invalid allocator state: the coder's dictionaries do not fit the design");
+    }
+    if (this.fixedUnits && (state.units.length !== this.units.size || state.units.some((u, i) => this.units.get(u) !== i))) {
+      throw new Error("invalid allocator state: the stepped wedge's units differ from the trial's");
+    }
+    fill(this.strata, state.strata);
+    state.levels.forEach((values, f) => fill(this.levels[f], values));
+    fill(this.units, state.units);
+  }
+}
+
+/** The coder's dictionaries as JSON: each list in order of first appearance. */
+export interface CoderState {
+  strata: string[];
+  levels: string[][];
+  units: string[];
+}
+
+function indexOf(map: Map<string, number>, value: string): number {
+  let i = map.get(value);
+  if (i === undefined) map.set(value, (i = map.size));
+  return i;
+}
+
+function fill(map: Map<string, number>, values: readonly string[]): void {
+  map.clear();
+  for (const v of values) {
+    if (typeof v !== "string" || map.has(v)) throw new Error("invalid allocator state: a dictionary holds a non-string or repeated value");
+    map.set(v, map.size);
   }
 }

@@ -30,6 +30,22 @@ export interface Engine {
   assign(rng: RandomSource, p: CodedParticipant): number;
   /** Forgets everything (a new trial). */
   reset(): void;
+  /** The state carried between participants, as plain JSON. */
+  save(): EngineState;
+  /** Restores a state from `save` (of an engine built for the same design). */
+  load(state: EngineState): void;
+}
+
+/** An engine's state as JSON; its shape belongs to the engine. */
+export type EngineState = null | number | string | boolean | EngineState[] | { [key: string]: EngineState };
+
+function invalidState(what: string): Error {
+  return new Error(`invalid allocator state: ${what}`);
+}
+
+function intArray(value: EngineState, what: string): number[] {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== "number" || !Number.isInteger(v))) throw invalidState(what);
+  return value as number[];
 }
 
 export interface EngineShape {
@@ -81,6 +97,24 @@ export class BlockEngine implements Engine {
     this.size = [];
     this.position = [];
   }
+  save(): EngineState {
+    return Array.from(this.blocks, (block, s) => (block === undefined ? null : { block: Array.from(block.subarray(0, this.size[s])), position: this.position[s] }));
+  }
+  load(state: EngineState): void {
+    if (!Array.isArray(state)) throw invalidState("blocks");
+    this.reset();
+    state.forEach((entry, s) => {
+      if (entry === null) return;
+      if (typeof entry !== "object" || Array.isArray(entry)) throw invalidState("block");
+      const block = intArray(entry.block, "block");
+      const position = entry.position;
+      if (block.length > this.largest || typeof position !== "number" || position < 0 || position > block.length || block.some((a) => a < 0 || a >= this.ratios.length)) throw invalidState("block");
+      this.blocks[s] = new Int8Array(this.largest);
+      this.blocks[s].set(block);
+      this.size[s] = block.length;
+      this.position[s] = position;
+    });
+  }
   assign(rng: RandomSource, p: CodedParticipant): number {
     const s = p.stratum;
     let block = this.blocks[s];
@@ -106,6 +140,10 @@ export class SimpleEngine implements Engine {
     this.total = ratios.reduce((a, b) => a + b, 0);
   }
   reset(): void {}
+  save(): EngineState {
+    return null;
+  }
+  load(): void {}
   assign(rng: RandomSource): number {
     return drawByRatio(rng, this.ratios, this.total);
   }
@@ -167,51 +205,80 @@ export class MinimizationEngine implements Engine {
     this.counts = counts;
     for (let f = 0; f < grown.length; f++) this.offsets[f] = grown[f];
   }
-  /** Imbalance of one factor level if arm `a` were added. */
-  private imbalance(base: number, a: number): number {
-    const k = this.k;
-    let min = Infinity;
-    let max = -Infinity;
-    let sum = 0;
-    for (let j = 0; j < k; j++) {
-      const v = (this.counts[base + j] + (j === a ? 1 : 0)) / this.ratios[j];
-      this.adjusted[j] = v;
-      if (v < min) min = v;
-      if (v > max) max = v;
-      sum += v;
-    }
-    if (!this.variance) return max - min;
-    const mean = sum / k;
-    let ss = 0;
-    for (let j = 0; j < k; j++) ss += (this.adjusted[j] - mean) ** 2;
-    return ss / (k - 1);
+  save(): EngineState {
+    return this.offsets.map((offset, f) => Array.from(this.counts.subarray(offset, f + 1 < this.offsets.length ? this.offsets[f + 1] : this.counts.length)));
+  }
+  load(state: EngineState): void {
+    if (!Array.isArray(state) || state.length !== this.offsets.length) throw invalidState("minimization counts");
+    const perFactor = state.map((c) => intArray(c, "minimization counts"));
+    if (perFactor.some((c) => c.length % this.k !== 0 || c.some((v) => v < 0))) throw invalidState("minimization counts");
+    this.counts = new Float64Array(0);
+    this.offsets.fill(0);
+    this.ensureLevels(perFactor.map((c) => c.length / this.k));
+    perFactor.forEach((c, f) => this.counts.set(c, this.offsets[f]));
   }
   assign(rng: RandomSource, p: CodedParticipant): number {
     const k = this.k;
-    let best = Infinity;
-    for (let a = 0; a < k; a++) {
-      let g = 0;
-      for (let f = 0; f < this.weights.length; f++) g += this.weights[f] * this.imbalance(this.offsets[f] + p.levels[p.levelOffset + f] * k, a);
-      this.g[a] = g;
-      if (g < best) best = g;
-    }
-    let tied = 0;
-    for (let a = 0; a < k; a++) if (this.g[a] - best <= 1e-12 * Math.max(1, best)) this.minimizers[tied++] = a;
-    let arm: number;
-    if (tied === k) {
-      arm = drawByRatio(rng, this.ratios, this.total);
-    } else {
-      const preferred = this.minimizers[randomInt(rng, tied)];
-      if (this.pPreferred >= 1 || uniform(rng) < this.pPreferred) {
-        arm = preferred;
-      } else {
-        const other = randomInt(rng, k - 1);
-        arm = other >= preferred ? other + 1 : other;
+    const counts = this.counts;
+    const ratios = this.ratios;
+    const adjusted = this.adjusted;
+    const g = this.g;
+    const factors = this.weights.length;
+    for (let a = 0; a < k; a++) g[a] = 0;
+    for (let f = 0; f < factors; f++) {
+      const base = this.offsets[f] + p.levels[p.levelOffset + f] * k;
+      const weight = this.weights[f];
+      for (let j = 0; j < k; j++) adjusted[j] = counts[base + j] / ratios[j];
+      // The factor's imbalance at the participant's level if arm a were chosen.
+      for (let a = 0; a < k; a++) {
+        const saved = adjusted[a];
+        adjusted[a] = (counts[base + a] + 1) / ratios[a];
+        let min = adjusted[0];
+        let max = min;
+        let sum = min;
+        for (let j = 1; j < k; j++) {
+          const v = adjusted[j];
+          if (v < min) min = v;
+          if (v > max) max = v;
+          sum += v;
+        }
+        let imbalance: number;
+        if (this.variance) {
+          const mean = sum / k;
+          let ss = 0;
+          for (let j = 0; j < k; j++) ss += (adjusted[j] - mean) * (adjusted[j] - mean);
+          imbalance = ss / (k - 1);
+        } else {
+          imbalance = max - min;
+        }
+        adjusted[a] = saved;
+        g[a] += weight * imbalance;
       }
     }
-    for (let f = 0; f < this.weights.length; f++) this.counts[this.offsets[f] + p.levels[p.levelOffset + f] * k + arm] += 1;
+    let best = g[0];
+    for (let a = 1; a < k; a++) if (g[a] < best) best = g[a];
+    // Sums of ratio-adjusted counts are not exact in floating point: equal within 1e-9 is a tie.
+    const tolerance = 1e-9 * Math.max(1, best);
+    let tied = 0;
+    for (let a = 0; a < k; a++) if (g[a] - best <= tolerance) this.minimizers[tied++] = a;
+    const arm = chooseMinimizing(rng, this.minimizers, tied, k, this.pPreferred, ratios, this.total);
+    for (let f = 0; f < factors; f++) counts[this.offsets[f] + p.levels[p.levelOffset + f] * k + arm] += 1;
     return arm;
   }
+}
+
+/**
+ * The minimization choice, given the `tied` arms of smallest imbalance in `minimizers`: when all k
+ * arms tie (the first participant, say) the draw follows the ratios; otherwise one minimizer, at
+ * random among ties, is preferred and gets probability `pPreferred`, the other arms share the rest
+ * equally.
+ */
+export function chooseMinimizing(rng: RandomSource, minimizers: Int8Array, tied: number, k: number, pPreferred: number, ratios: readonly number[], total: number): number {
+  if (tied === k) return drawByRatio(rng, ratios, total);
+  const preferred = tied === 1 ? minimizers[0] : minimizers[randomInt(rng, tied)];
+  if (pPreferred >= 1 || uniform(rng) < pPreferred) return preferred;
+  const other = randomInt(rng, k - 1);
+  return other >= preferred ? other + 1 : other;
 }
 
 /** Cluster randomization: a unit is allocated when its first member arrives; members inherit. */
@@ -221,6 +288,15 @@ export class ClusterEngine implements Engine {
   reset(): void {
     this.unitArm = [];
     this.inner.reset();
+  }
+  save(): EngineState {
+    return { units: Array.from(this.unitArm, (a) => (a === undefined ? -1 : a)), inner: this.inner.save() };
+  }
+  load(state: EngineState): void {
+    if (state === null || typeof state !== "object" || Array.isArray(state)) throw invalidState("cluster units");
+    const units = intArray(state.units, "cluster units");
+    this.inner.load(state.inner);
+    this.unitArm = units.map((a) => (a < 0 ? (undefined as unknown as number) : a));
   }
   assign(rng: RandomSource, p: CodedParticipant): number {
     const known = this.unitArm[p.unit];
@@ -249,6 +325,18 @@ export class SteppedWedgeEngine implements Engine {
   ) {}
   reset(): void {
     this.crossover = null;
+  }
+  save(): EngineState {
+    return this.crossover === null ? null : Array.from(this.crossover);
+  }
+  load(state: EngineState): void {
+    if (state === null) {
+      this.crossover = null;
+      return;
+    }
+    const crossover = intArray(state, "stepped-wedge schedule");
+    if (crossover.length !== this.units || crossover.some((c) => c < this.periods - this.steps || c >= this.periods)) throw invalidState("stepped-wedge schedule");
+    this.crossover = Int32Array.from(crossover);
   }
   /** Draws the schedule: the crossover period of each unit. */
   drawSchedule(rng: RandomSource): Int32Array {

@@ -8,6 +8,8 @@
  *   inference and power simulation, where unpredictability is not needed but speed is.
  *
  * `randomInt(n)` is unbiased (rejection sampling), so an arm's chance is exactly its ratio share.
+ * The exact algorithms are part of the trial's audit trail: an auditor re-implementing allocation
+ * from the revealed seed needs the message format, the word order (big-endian) and `randomInt`.
  */
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -19,12 +21,27 @@ export interface RandomSource {
   nextUint32(): number;
 }
 
-/** A uniform integer in [0, n), without modulo bias. */
+const TWO32 = 0x1_0000_0000;
+
+/**
+ * A uniform integer in [0, n), without modulo bias. For n ≤ 2^21 this is Lemire's multiply-and-
+ * reject method (ACM TOMACS 2019, doi:10.1145/3230636): take a 32-bit draw x, write x·n = hi·2^32 +
+ * lo (exact in a double), return hi unless lo < (2^32 − n) mod n, in which case draw again. For
+ * larger n: draw again while x ≥ 2^32 − (2^32 mod n), then return x mod n. Both accept exactly
+ * ⌊2^32 / n⌋ draws per outcome, so every outcome has the same chance.
+ */
 export function randomInt(rng: RandomSource, n: number): number {
-  if (!Number.isInteger(n) || n < 1 || n > 0x1_0000_0000) throw new RangeError(`invalid n; not an integer in [1, 2^32]: ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > TWO32) throw new RangeError(`invalid n; not an integer in [1, 2^32]: ${n}`);
   if (n === 1) return 0;
-  // Accept only draws below the largest multiple of n that fits in 2^32.
-  const limit = 0x1_0000_0000 - (0x1_0000_0000 % n);
+  if (n <= 0x20_0000) {
+    for (;;) {
+      const m = rng.nextUint32() * n;
+      const hi = Math.floor(m / TWO32);
+      const lo = m - hi * TWO32;
+      if (lo >= n || lo >= (TWO32 - n) % n) return hi;
+    }
+  }
+  const limit = TWO32 - (TWO32 % n);
   for (;;) {
     const x = rng.nextUint32();
     if (x < limit) return x % n;
@@ -46,14 +63,26 @@ export function shuffle(rng: RandomSource, values: { [i: number]: number; length
   }
 }
 
-const SEED_RE = /^[0-9a-f]{64}$/;
+const SEED_RE = /^[0-9a-fA-F]{64}$/;
 
-/** Validates a trial seed: 256 bits as 64 lowercase hex digits. Returns its bytes. */
+/** Thrown for a trial seed that is not 256 bits of hex. */
+export class SeedError extends Error {
+  override name = "SeedError";
+}
+
+/**
+ * Validates a trial seed: 256 bits as 64 hex digits (either case). Returns its 32 bytes. The
+ * message says what is wrong without echoing the seed (a seed is a secret until it is revealed).
+ */
 export function parseSeed(seedHex: string): Uint8Array {
-  if (typeof seedHex !== "string" || !SEED_RE.test(seedHex)) {
-    throw new Error(`invalid seed; not 64 lowercase hex digits (256 bits): ${typeof seedHex === "string" ? `${seedHex.length} characters` : typeof seedHex}`);
+  if (typeof seedHex !== "string") throw new SeedError(`invalid seed; expected 64 hex digits (256 bits), got ${seedHex === null ? "null" : typeof seedHex} (ugyldigt seed: forventede 64 hex-cifre)`);
+  const trimmed = seedHex.startsWith("0x") ? seedHex.slice(2) : seedHex;
+  if (!SEED_RE.test(trimmed)) {
+    const bad = [...trimmed].findIndex((c) => !/[0-9a-fA-F]/.test(c));
+    const why = bad >= 0 ? `character ${bad + 1} is not a hex digit (tegn ${bad + 1} er ikke et hex-ciffer)` : `${trimmed.length} hex digits, not 64 (${trimmed.length} hex-cifre, ikke 64)`;
+    throw new SeedError(`invalid seed; expected 64 hex digits (256 bits): ${why} (ugyldigt seed)`);
   }
-  return hexToBytes(seedHex);
+  return hexToBytes(trimmed.toLowerCase());
 }
 
 /** The published commitment to a seed: SHA-256 of the seed's 32 bytes, hex. */
@@ -86,8 +115,13 @@ export function keyedStream(seed: Uint8Array, message: string): RandomSource {
   };
 }
 
-/** The fast seeded generator for batch re-randomization. */
+/**
+ * The fast seeded generator for batch re-randomization: xoroshiro128+ (Blackman & Vigna) from
+ * pure-rand, seeded by a 32-bit integer, 32 bits per call. Not for live allocation: its future
+ * is predictable from its past.
+ */
 export function fastStream(seed: number): RandomSource {
+  if (!Number.isSafeInteger(seed)) throw new RangeError(`invalid fast-stream seed; not an integer: ${seed}`);
   const g = xoroshiro128plus(seed | 0);
   return { nextUint32: () => g.next() >>> 0 };
 }

@@ -22,7 +22,8 @@ export interface RerandomizeOptions {
 export class Rerandomizer {
   readonly n: number;
   private readonly engine: Engine;
-  private readonly stratum: Int32Array;
+  /** Each participant's stratum index (in order of first appearance), as coded for the design. */
+  readonly stratum: Int32Array;
   private readonly levels: Int32Array;
   private readonly unit: Int32Array;
   private readonly period: Int32Array;

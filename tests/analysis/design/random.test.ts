@@ -1,5 +1,6 @@
+import { createHash, createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { fastStream, keyedStream, parseSeed, randomInt, seedCommitment } from "../../../analysis/design/index.ts";
+import { fastStream, keyedStream, parseSeed, randomInt, SeedError, seedCommitment, type RandomSource } from "../../../analysis/design/index.ts";
 import { pchisqUpper } from "../../../analysis/distributions.ts";
 
 const ZERO_SEED = "0".repeat(64);
@@ -8,34 +9,74 @@ describe("seeds", () => {
   it("commits to a seed with SHA-256 of its 32 bytes", () => {
     // sha256 of 32 zero bytes, a published test value.
     expect(seedCommitment(ZERO_SEED)).toBe("66687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925");
+    // And against node's own SHA-256 for another seed, hashing the bytes (not the hex text).
+    const seed = "0123456789abcdef".repeat(4);
+    expect(seedCommitment(seed)).toBe(createHash("sha256").update(Buffer.from(seed, "hex")).digest("hex"));
   });
-  it("refuses seeds that are not 256 bits of lowercase hex", () => {
-    expect(() => parseSeed("abc")).toThrow(/64 lowercase hex/);
-    expect(() => parseSeed("G".repeat(64))).toThrow(/64 lowercase hex/);
+  it("accepts either case (and a 0x prefix) for the same seed", () => {
+    const seed = "0123456789abcdef".repeat(4);
+    expect(seedCommitment(seed.toUpperCase())).toBe(seedCommitment(seed));
+    expect(seedCommitment(`0x${seed}`)).toBe(seedCommitment(seed));
+  });
+  it("refuses seeds that are not 256 bits of hex, saying what is wrong in Danish and English", () => {
+    expect(() => parseSeed("abc")).toThrow(SeedError);
+    expect(() => parseSeed("abc")).toThrow(/invalid seed.*3 hex digits, not 64.*hex-cifre/);
+    expect(() => parseSeed("a".repeat(63) + "g")).toThrow(/character 64 is not a hex digit/);
+    expect(() => parseSeed("a".repeat(65))).toThrow(/65 hex digits/);
+    expect(() => parseSeed(undefined as unknown as string)).toThrow(/invalid seed/);
   });
 });
 
 describe("keyed stream", () => {
-  it("is reproducible from the seed and differs by seed and message", () => {
+  it("is HMAC-SHA-256(seed, 'virker/v1|<message>|<block>') read as big-endian 32-bit words (node:crypto as reference)", () => {
+    const seedHex = "5eed".repeat(16);
+    const stream = keyedStream(parseSeed(seedHex), "allocation|7");
+    const got = Array.from({ length: 20 }, () => stream.nextUint32());
+    const expected: number[] = [];
+    for (let block = 0; expected.length < 20; block++) {
+      const mac = createHmac("sha256", Buffer.from(seedHex, "hex")).update(`virker/v1|allocation|7|${block}`).digest();
+      for (let i = 0; i < 8; i++) expected.push(mac.readUInt32BE(i * 4));
+    }
+    expect(got).toEqual(expected.slice(0, 20));
+  });
+  it("differs by seed and by message", () => {
     const take = (seed: string, msg: string) => {
       const r = keyedStream(parseSeed(seed), msg);
-      return Array.from({ length: 20 }, () => r.nextUint32());
+      return Array.from({ length: 8 }, () => r.nextUint32());
     };
-    const seedA = "a".repeat(64);
-    expect(take(seedA, "allocation|0")).toEqual(take(seedA, "allocation|0"));
-    expect(take(seedA, "allocation|0")).not.toEqual(take(seedA, "allocation|1"));
-    expect(take(seedA, "allocation|0")).not.toEqual(take("b".repeat(64), "allocation|0"));
+    expect(take("a".repeat(64), "allocation|1")).not.toEqual(take("a".repeat(64), "allocation|2"));
+    expect(take("a".repeat(64), "allocation|1")).not.toEqual(take("b".repeat(64), "allocation|1"));
   });
 });
 
+/** A source that replays fixed words, to check randomInt's arithmetic by hand. */
+function words(...values: number[]): RandomSource {
+  let i = 0;
+  return { nextUint32: () => values[i++] };
+}
+
 describe("randomInt", () => {
-  it("is uniform over 0..n-1 for an n that does not divide 2^32", () => {
-    const rng = fastStream(7);
-    const n = 6;
-    const counts = new Array(n).fill(0);
-    const draws = 60_000;
-    for (let i = 0; i < draws; i++) counts[randomInt(rng, n)]++;
-    const chisq = counts.reduce((s, c) => s + (c - draws / n) ** 2 / (draws / n), 0);
-    expect(pchisqUpper(chisq, n - 1)).toBeGreaterThan(0.001);
+  it("returns the high word of x·n and rejects exactly the biased low words (hand-checked)", () => {
+    // n = 3: 2^32 mod 3 = 1, so the single draw with low word 0 (x = 0) is rejected, nothing else.
+    expect(randomInt(words(0, 0x8000_0000), 3)).toBe(1); // 0 rejected; 2^31·3 = 1.5·2^32 → 1
+    expect(randomInt(words(0xffff_ffff), 3)).toBe(2);
+    expect(randomInt(words(0x5555_5556), 3)).toBe(1); // 0x5555_5556·3 = 2^32 + 2 → hi 1, lo 2 ≥ 1
+    // n = 6: (2^32 − 6) mod 6 = 4; x = 0 gives lo 0 < 4 and x = 0x2AAA_AAAB gives lo 2 < 4: both rejected.
+    expect(randomInt(words(0, 0x2aaa_aaab, 0x2aaa_aaac), 6)).toBe(1); // 0x2AAA_AAAC·6 = 2^32 + 8 → hi 1
+  });
+  it("is uniform over 0..n-1 for n that do not divide 2^32, small and large", () => {
+    for (const n of [6, 1_000_003, 3_000_000_019]) {
+      const rng = fastStream(n % 1000);
+      const bins = 6;
+      const counts = new Array(bins).fill(0);
+      const draws = 60_000;
+      for (let i = 0; i < draws; i++) counts[Math.floor((randomInt(rng, n) * bins) / n)]++;
+      const chisq = counts.reduce((s, c) => s + (c - draws / bins) ** 2 / (draws / bins), 0);
+      expect(pchisqUpper(chisq, bins - 1)).toBeGreaterThan(0.001);
+    }
+  });
+  it("refuses n outside [1, 2^32]", () => {
+    expect(() => randomInt(fastStream(1), 0)).toThrow(RangeError);
+    expect(() => randomInt(fastStream(1), 2.5)).toThrow(RangeError);
   });
 });
