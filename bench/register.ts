@@ -81,7 +81,12 @@ for (let i = 0; i < inExtract + Math.floor(spec.persons * 0.01); i++) {
 
 const codebook = loadCodebook(readFileSync(new URL("../api/register/default-codebook.yaml", import.meta.url), "utf8"));
 let lastPhase = "";
+const cpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 const t0 = performance.now();
+const c0 = cpu();
 const report = await importRegister(connection, {
   trial: "bench",
   file,
@@ -97,6 +102,7 @@ const report = await importRegister(connection, {
 });
 const importSeconds = (performance.now() - t0) / 1000;
 console.log(`import ${importSeconds.toFixed(2)} s`);
+console.log(`  cpu ${(cpu() - c0).toFixed(2)} s (all threads; wall time above depends on what else the machine runs)`);
 console.log(
   `  ${report.records} records, ${report.personWeeks} participant-weeks (${report.gapWeeks} gaps), ` +
     `${report.persons.inExtract} persons (${report.persons.notInTrial} not in trial), ` +
@@ -111,6 +117,7 @@ const outcomes: OutcomeSpec[] = [
   { name: "retention_13", derivation: "retention", params: { weeks_after: 13 } },
 ];
 const t1 = performance.now();
+const c1 = cpu();
 let lastOutcome = t1;
 const derived = await deriveOutcomes(connection, {
   trial: "bench",
@@ -124,13 +131,15 @@ const derived = await deriveOutcomes(connection, {
 });
 const deriveSeconds = (performance.now() - t1) / 1000;
 console.log(`derive ${deriveSeconds.toFixed(2)} s`);
+console.log(`  cpu ${(cpu() - c1).toFixed(2)} s (all threads)`);
+const load = readFileSync("/proc/loadavg", "utf8").split(" ")[0];
 for (const o of derived.outcomes) {
   console.log(`  ${o.name}: ${o.withValue}/${o.participants} with a value${o.events !== undefined ? `, ${o.events} events` : ""}`);
 }
 
 const status = readFileSync("/proc/self/status", "utf8");
 const peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-console.log(`peak memory ${(peakKb / 1024).toFixed(0)} MB (resident, Node and DuckDB)`);
+console.log(`peak memory ${(peakKb / 1024).toFixed(0)} MB (resident, Node and DuckDB); load average ${load}`);
 connection.closeSync();
 instance.closeSync();
 for (const f of [dbFile, `${dbFile}.wal`]) rmSync(f, { force: true });
