@@ -19,7 +19,7 @@ import { enrollmentRoutes } from "./routes/enrollments.ts";
 import { protocolRoutes } from "./routes/protocols.ts";
 import { trialRoutes } from "./routes/trials.ts";
 import type { Store } from "./store/store.ts";
-import { authenticate, cryptoRandomBytes, parseBearer, type RandomBytes } from "./tokens.ts";
+import { authenticate, cryptoRandomBytes, parseBearer, type Principal, type RandomBytes } from "./tokens.ts";
 
 export interface AppParts {
   store: Store;
@@ -48,6 +48,7 @@ export function createApp(parts: AppParts): App {
     random: parts.random ?? cryptoRandomBytes,
     protocols: parts.protocols,
     enrollment: new EnrollmentService(parts.store, parts.key, clock),
+    forgetTokens: () => {},
   };
   const report = parts.report ?? ((e: unknown) => console.error("virker: internal error:", e instanceof Error ? e.name : typeof e));
 
@@ -86,6 +87,11 @@ export function createApp(parts: AppParts): App {
       },
     }),
   );
+  // Valid tokens are remembered in this process: a store lookup per request would cost more than
+  // the enrollment itself. Revocation goes through this process (the store has one writer), which
+  // clears the cache (`deps.forgetTokens`).
+  const known = new Map<string, Promise<Principal | null>>();
+  deps.forgetTokens = () => known.clear();
   app.use("*", async (c, next) => {
     c.set("deps", deps);
     const header = c.req.header("authorization");
@@ -93,7 +99,17 @@ export function createApp(parts: AppParts): App {
       c.set("principal", null);
     } else {
       const token = parseBearer(header);
-      const principal = token === null ? null : await authenticate(deps.store, token);
+      let principal: Principal | null = null;
+      if (token !== null) {
+        let lookup = known.get(token);
+        if (lookup === undefined) {
+          // Requests that arrive together with a new token share one lookup.
+          lookup = authenticate(deps.store, token);
+          known.set(token, lookup);
+          void lookup.then((p) => p === null && known.delete(token), () => known.delete(token));
+        }
+        principal = await lookup;
+      }
       if (principal === null) throw new ApiError(401, "unauthorized", "ugyldig eller tilbagekaldt token / invalid or revoked token");
       c.set("principal", principal);
     }

@@ -30,6 +30,8 @@ export interface Deps {
   random: RandomBytes;
   protocols: ProtocolSource;
   enrollment: EnrollmentService;
+  /** Clears the process's cache of valid tokens (after a revocation). */
+  forgetTokens: () => void;
 }
 
 export type AppEnv = { Variables: { principal: Principal | null; deps: Deps } };

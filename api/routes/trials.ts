@@ -2,6 +2,7 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { newSeed, seedCommitment } from "../../analysis/design/index.ts";
 import { canonicalJson, protocolHash, validateProtocolData } from "../../protocols/index.ts";
 import { actorOf, requireRole, type AppEnv } from "../context.ts";
+import type { Principal } from "../tokens.ts";
 import { protocolOfVersion } from "../enrollment/service.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { ErrorResponses, TrialParam, WriteErrorResponses } from "./shared.ts";
@@ -18,19 +19,23 @@ const TrialSummary = z
     created_at: z.string(),
     amendments: z.array(z.object({ version: z.number().int(), protocol_hash: z.string(), reason: z.string().nullable(), at: z.string() })),
     enrolled: z.number().int(),
-    enrolled_by_site_and_arm: z.array(z.object({ site: z.string(), arm: z.string(), n: z.number().int() })),
+    enrolled_by_site: z.array(z.object({ site: z.string(), n: z.number().int() })),
+    /** Only for the agency and researchers: small cells by arm could point at individuals. */
+    enrolled_by_site_and_arm: z.array(z.object({ site: z.string(), arm: z.string(), n: z.number().int() })).optional(),
   })
   .openapi("TrialSummary");
 
 const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { "application/json": { schema } } });
 
 export function trialRoutes(app: OpenAPIHono<AppEnv>): void {
-  const summary = async (deps: AppEnv["Variables"]["deps"], trialId: string) => {
+  const summary = async (deps: AppEnv["Variables"]["deps"], trialId: string, principal: Principal | null) => {
     const record = await deps.store.getTrial(trialId);
     if (!record) throw notFound(`forsøget ${trialId} / trial ${trialId}`);
     const { protocol, version } = protocolOfVersion(record);
     const counts = await deps.enrollment.counts(trialId);
     const current = record.versions[record.versions.length - 1];
+    const bySite = new Map<string, number>();
+    for (const x of counts) bySite.set(x.site, (bySite.get(x.site) ?? 0) + x.n);
     return {
       id: record.id,
       title: protocol.title,
@@ -42,7 +47,10 @@ export function trialRoutes(app: OpenAPIHono<AppEnv>): void {
       created_at: record.createdAt,
       amendments: record.versions.slice(1).map((v) => ({ version: v.version, protocol_hash: v.protocolHash, reason: v.reason, at: v.at })),
       enrolled: counts.reduce((s, x) => s + x.n, 0),
-      enrolled_by_site_and_arm: counts.sort((a, b) => a.site.localeCompare(b.site) || a.arm.localeCompare(b.arm)),
+      enrolled_by_site: [...bySite].sort(([a], [b]) => a.localeCompare(b)).map(([site, n]) => ({ site, n })),
+      ...(principal?.role === "agency" || principal?.role === "researcher"
+        ? { enrolled_by_site_and_arm: counts.sort((a, b) => a.site.localeCompare(b.site) || a.arm.localeCompare(b.arm)) }
+        : {}),
     };
   };
 
@@ -69,7 +77,7 @@ export function trialRoutes(app: OpenAPIHono<AppEnv>): void {
         { id: trialId, seed, seedCommitment: seedCommitment(seed), protocolHash: entry.hash, protocolJson: canonicalJson(entry.protocol), at },
         [{ at, ...actorOf(principal), action: "trial.register", target: `trial:${trialId}`, reason: null }],
       );
-      return c.json(await summary(deps, trialId), 201);
+      return c.json(await summary(deps, trialId, c.var.principal), 201);
     },
   );
 
@@ -93,7 +101,7 @@ export function trialRoutes(app: OpenAPIHono<AppEnv>): void {
       request: { params: TrialParam },
       responses: { 200: { description: "Summary", ...json(TrialSummary) }, ...ErrorResponses },
     }),
-    async (c) => c.json(await summary(c.var.deps, c.req.valid("param").trial), 200),
+    async (c) => c.json(await summary(c.var.deps, c.req.valid("param").trial, c.var.principal), 200),
   );
 
   for (const status of ["open", "close"] as const) {
@@ -119,7 +127,7 @@ export function trialRoutes(app: OpenAPIHono<AppEnv>): void {
         const reason = (c.req.valid("json") as { reason?: string } | undefined)?.reason ?? null;
         await deps.store.setTrialStatus(trialId, { status: next, reason, at }, [{ at, ...actorOf(principal), action: `trial.${status}`, target: `trial:${trialId}`, reason }]);
         deps.enrollment.invalidate(trialId);
-        return c.json(await summary(deps, trialId), 200);
+        return c.json(await summary(deps, trialId, c.var.principal), 200);
       },
     );
   }
@@ -159,7 +167,7 @@ export function trialRoutes(app: OpenAPIHono<AppEnv>): void {
         [{ at, ...actorOf(principal), action: "trial.amend", target: `trial:${trialId}`, reason: body.reason }],
       );
       deps.enrollment.invalidate(trialId);
-      return c.json(await summary(deps, trialId), 201);
+      return c.json(await summary(deps, trialId, c.var.principal), 201);
     },
   );
 }

@@ -1,0 +1,87 @@
+/**
+ * The authorization matrix, generated from the route table: every route in /openapi.json × every
+ * role (the public, agency, researcher, and a municipality acting on another site's data). A route
+ * without a policy below fails the test, so a new route cannot slip through untested.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CPR_SHAPED, cprFor, harness, ipsEnrollment, type Harness } from "./harness.ts";
+
+type Caller = "public" | "agency" | "researcher" | "municipality";
+interface Policy {
+  /** Who may succeed. */
+  allowed: Caller[];
+  /** A sample request; `other` asks for the other municipality's site where a site is involved. */
+  sample: (n: number) => { path: string; body?: unknown };
+}
+
+const T = "/v1/trials/ips-severe-mental-illness";
+const POLICIES: Record<string, Policy> = {
+  "GET /health": { allowed: ["public", "agency", "researcher", "municipality"], sample: () => ({ path: "/health" }) },
+  "GET /openapi.json": { allowed: ["public", "agency", "researcher", "municipality"], sample: () => ({ path: "/openapi.json" }) },
+  "GET /docs": { allowed: ["public", "agency", "researcher", "municipality"], sample: () => ({ path: "/docs" }) },
+  "GET /v1/protocols": { allowed: ["public", "agency", "researcher", "municipality"], sample: () => ({ path: "/v1/protocols" }) },
+  "GET /v1/protocols/{id}": { allowed: ["public", "agency", "researcher", "municipality"], sample: () => ({ path: "/v1/protocols/mentor-youth" }) },
+  "GET /v1/trials": { allowed: ["public", "agency", "researcher", "municipality"], sample: () => ({ path: "/v1/trials" }) },
+  "GET /v1/trials/{trial}": { allowed: ["public", "agency", "researcher", "municipality"], sample: () => ({ path: T }) },
+  "POST /v1/trials": { allowed: ["agency"], sample: (n) => ({ path: "/v1/trials", body: { protocol_id: "mentor-youth", trial_id: `matrix-${n}` } }) },
+  "POST /v1/trials/{trial}/open": { allowed: ["agency"], sample: () => ({ path: "/v1/trials/matrix-target/open", body: {} }) },
+  "POST /v1/trials/{trial}/close": { allowed: ["agency"], sample: () => ({ path: "/v1/trials/matrix-target/close", body: {} }) },
+  "POST /v1/trials/{trial}/amendments": { allowed: ["agency"], sample: () => ({ path: "/v1/trials/matrix-target/amendments", body: { protocol: {}, reason: "matrix" } }) },
+  "POST /v1/trials/{trial}/enrollments": { allowed: [], sample: (n) => ({ path: `${T}/enrollments`, body: ipsEnrollment(cprFor(5000 + n), "751") }) },
+  "GET /v1/trials/{trial}/enrollments": { allowed: ["agency", "researcher", "municipality"], sample: () => ({ path: `${T}/enrollments` }) },
+  "GET /v1/trials/{trial}/audit": { allowed: ["agency", "researcher"], sample: () => ({ path: `${T}/audit` }) },
+  "GET /v1/trials/{trial}/audit/verify": { allowed: ["agency", "researcher"], sample: () => ({ path: `${T}/audit/verify` }) },
+};
+
+let h: Harness;
+let routes: string[];
+beforeAll(async () => {
+  h = await harness();
+  const reg = (body: unknown) => h.request("/v1/trials", { method: "POST", token: h.tokens.agency, json: body });
+  expect((await reg({ protocol_id: "ips-severe-mental-illness" })).status).toBe(201);
+  expect((await reg({ protocol_id: "mentor-youth", trial_id: "matrix-target" })).status).toBe(201);
+  expect((await h.request(`${T}/open`, { method: "POST", token: h.tokens.agency })).status).toBe(200);
+  // Aarhus (751) has participants; Copenhagen's token must never reach them.
+  for (let i = 0; i < 3; i++) expect((await h.request(`${T}/enrollments`, { method: "POST", token: h.tokens.aarhus, json: ipsEnrollment(cprFor(900 + i), "751") })).status).toBe(201);
+  const doc = await (await h.request("/openapi.json")).json();
+  routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+  routes.push("GET /health", "GET /openapi.json", "GET /docs");
+});
+afterAll(async () => {
+  await h.close();
+});
+
+describe("authorization matrix", () => {
+  it("has a policy for every route in the route table", () => {
+    expect(routes.filter((r) => !POLICIES[r])).toEqual([]);
+  });
+
+  it("gives no success to a role the policy forbids, and none on another site's data", async () => {
+    const callers: [Caller, string | null][] = [
+      ["public", null],
+      ["agency", h.tokens.agency],
+      ["researcher", h.tokens.researcher],
+      ["municipality", h.tokens.kbh],
+    ];
+    let n = 0;
+    const violations: string[] = [];
+    for (const route of routes) {
+      const policy = POLICIES[route];
+      const method = route.split(" ")[0];
+      for (const [caller, token] of callers) {
+        const { path, body } = policy.sample(n++);
+        const res = await h.request(path, { method, token, ...(body !== undefined ? { json: body } : {}) });
+        const text = await res.text();
+        const success = res.status >= 200 && res.status < 300;
+        if (!policy.allowed.includes(caller) && success) violations.push(`${caller} ${route} → ${res.status}`);
+        if (!policy.allowed.includes(caller) && !success && res.status >= 500) violations.push(`${caller} ${route} → ${res.status}`);
+        // A municipality never sees another site's participants, even where it may list its own.
+        if (caller === "municipality" && success && /"participant_id":"[^"]+","arm":"[^"]+","sequence":\d+,"site":"751"/.test(text)) {
+          violations.push(`${caller} ${route} showed a participant of site 751`);
+        }
+        expect(text).not.toMatch(CPR_SHAPED);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+});
