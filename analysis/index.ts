@@ -1,0 +1,76 @@
+/** The public analysis API: everything other layers may import from analysis/. */
+// Time to event and meta-analysis
+export {
+  type ArmLabel,
+  type KaplanMeierCurve,
+  type KaplanMeierFit,
+  type SurvivalArms,
+  type SurvivalAtTimes,
+  type SurvivalOptions,
+  curveMedian,
+  kaplanMeier,
+  kaplanMeierCurve,
+  survivalArms,
+  survivalAt,
+} from "./estimators/kaplan-meier.ts";
+export { type LogrankResult, logrank } from "./estimators/logrank.ts";
+export { type RestrictedMean, type RmstDifference, restrictedMean, rmstDifference } from "./estimators/rmst.ts";
+export { type ChisqTest, type CoxData, type CoxFit, type CoxOptions, type HazardRatio, coxPH } from "./estimators/cox.ts";
+export { type MetaAnalysis, type MetaAnalysisOptions, type MetaMethod, metaAnalysis } from "./estimators/meta-analysis.ts";
+// Balance, attrition, Lee bounds and power
+export {
+  type BalanceOptions,
+  type CovariateBalance,
+  type CovariateKind,
+  type WwcEquivalenceBand,
+  balanceTable,
+  covariateBalance,
+  hedgesCorrection,
+  wwcEquivalenceBand,
+} from "./estimators/balance.ts";
+export {
+  type AttritionAssumption,
+  type AttritionLevel,
+  type AttritionOptions,
+  type AttritionResult,
+  WWC_ATTRITION_BOUNDARY,
+  attrition,
+  classifyAttrition,
+  observedFromValues,
+  wwcAttritionBoundary,
+} from "./estimators/attrition.ts";
+export { type LeeBounds, type LeeBoundsOptions, leeBounds } from "./estimators/lee-bounds.ts";
+export {
+  type ClusterDesign,
+  type ContrastPower,
+  type PowerDesign,
+  type PowerOptions,
+  type PowerOutcome,
+  type PowerResult,
+  type PowerSimulation,
+  type SampleSize,
+  type SimulatedPower,
+  minimumDetectableEffect,
+  noncentralTUpper,
+  powerAt,
+  requiredSampleSize,
+  simulatePower,
+  standardNormal,
+} from "./power.ts";
+// Linear-model estimators, subgroups and multiplicity
+export {
+  type DifferenceInMeansOptions,
+  armMoments,
+  checkOutcomeAndTreatment,
+  differenceInMeans,
+  riskDifference,
+} from "./estimators/difference-in-means.ts";
+export { type BlockedOptions, differenceInMeansBlocked } from "./estimators/difference-in-means-blocked.ts";
+export { type ClusteredOptions, differenceInMeansClustered } from "./estimators/difference-in-means-clustered.ts";
+export { type OlsFit, type OlsOptions, type SeType, lmRobust, olsFit, olsTerm } from "./estimators/ols.ts";
+export { type Covariate, type LmLinOptions, expandCovariates, lmLin } from "./estimators/lm-lin.ts";
+export { type StrataFixedEffectsOptions, strataFixedEffects } from "./estimators/strata-fixed-effects.ts";
+export { type RiskRatioOptions, riskRatio } from "./estimators/risk-ratio.ts";
+export { type SubgroupAnalysis, type SubgroupOptions, subgroupAnalysis } from "./estimators/interaction.ts";
+export { type Iv2slsOptions, iv2sls } from "./estimators/iv-2sls.ts";
+export { benjaminiHochberg, holm } from "./multiplicity.ts";
