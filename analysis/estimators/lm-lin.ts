@@ -79,6 +79,9 @@ export function lmLin(
   const outcome = options.outcome ?? "outcome";
   checkOutcomeAndTreatment(y, z, outcome);
   const n = y.length;
+  let constant = true;
+  for (let i = 1; i < n && constant; i++) constant = y[i] === y[0];
+  if (constant) throw new AnalysisError(`${outcome}: the outcome is constant; the standard error is 0 and the test undefined`);
   const expanded = expandCovariates(covariates, options.names ?? []);
   const q = expanded.columns.length;
   const centred: Float64Array[] = expanded.columns.map((c, j) => {
@@ -128,7 +131,7 @@ export function lmLin(
       for (let j = 0; j < q; j++) xa[j][r] = centred[j][i];
       r++;
     }
-    return olsFit(ya, xa, { names: expanded.names, seType: armSe, terms: [0], outcome });
+    return olsFit(ya, xa, { names: expanded.names, seType: armSe, terms: [0], outcome, allowConstantOutcome: true });
   });
   const [f0, f1] = parts;
   const rank = f0.rank + f1.rank;

@@ -27,7 +27,7 @@
  * `aliased`, a warning), as lm_robust reports NA for them.
  *
  * Errors (`AnalysisError`): columns of unequal length, a NaN or infinite value (column and row
- * named), fewer observations than coefficients, a requested term that is aliased, a leverage of 1
+ * named), a constant outcome, fewer observations than coefficients, a requested term that is aliased, a leverage of 1
  * under HC2/HC3 (the variance is undefined), a CR2 fit with one cluster.
  *
  * References:
@@ -77,6 +77,8 @@ export interface OlsOptions {
    * endogenous variables here.
    */
   residualColumns?: ArrayLike<number>[];
+  /** Fit a constant outcome without an error (one arm of a larger model may be constant). */
+  allowConstantOutcome?: boolean;
 }
 
 export interface OlsFit {
@@ -105,7 +107,12 @@ export function olsFit(y: ArrayLike<number>, columns: ArrayLike<number>[], optio
   const warnings: string[] = [];
   if (seType === "CR2" && !options.clusters) throw new AnalysisError(`${outcome}: CR2 standard errors need clusters`);
 
-  for (let i = 0; i < n; i++) if (!Number.isFinite(y[i])) throw new AnalysisError(`${outcome}: missing or non-finite value at row ${i}: ${y[i]}`);
+  let constant = true;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(y[i])) throw new AnalysisError(`${outcome}: missing or non-finite value at row ${i}: ${y[i]}`);
+    if (y[i] !== y[0]) constant = false;
+  }
+  if (constant && n > 0 && options.allowConstantOutcome !== true) throw new AnalysisError(`${outcome}: the outcome is constant (${y[0]}); standard errors are 0 and tests undefined`);
   const means = new Float64Array(p);
   for (let j = 0; j < p; j++) {
     const c = cols[j];
@@ -151,7 +158,7 @@ export function olsFit(y: ArrayLike<number>, columns: ArrayLike<number>[], optio
   if (aliased.some(Boolean)) warnings.push(`${outcome}: aliased (collinear) terms dropped: ${names.filter((_, j) => aliased[j]).join(", ")}`);
 
   // The requested terms, as contrasts c_k in the centred parametrization.
-  const termIndex = (options.terms ?? names.map((_, j) => j)).map((t) => {
+  const termIndex = (options.terms ?? names.map((_, j) => j).filter((j) => !aliased[j])).map((t) => {
     const k = typeof t === "number" ? t : names.indexOf(t);
     if (k < 0 || k >= p) throw new AnalysisError(`${outcome}: unknown term ${t}; terms are ${names.join(", ")}`);
     if (aliased[k]) throw new AnalysisError(`${outcome}: term ${names[k]} is aliased (collinear with earlier terms)`);
