@@ -84,6 +84,11 @@ export interface BalanceOptions {
   armNames?: readonly string[];
   /** "auto" (default) treats a covariate whose values are all 0 or 1 as binary. */
   kind?: CovariateKind | "auto";
+  /**
+   * Rows to include (truthy), e.g. the analytic sample of an outcome: the WWC assesses baseline
+   * equivalence on the analytic sample when attrition is high. Default: everyone.
+   */
+  sample?: ArrayLike<number | boolean>;
 }
 
 /** The WWC baseline-equivalence band of an effect size (on its absolute value). */
@@ -109,11 +114,16 @@ export function covariateBalance(x: ArrayLike<number>, arm: ArrayLike<number>, o
   if (x.length !== arm.length) {
     throw new AnalysisError(`covariate ${covariate}: ${x.length} values for ${arm.length} arm assignments`);
   }
+  const sample = options.sample;
+  if (sample !== undefined && sample.length !== arm.length) {
+    throw new AnalysisError(`covariate ${covariate}: ${sample.length} sample flags for ${arm.length} participants`);
+  }
+  const group = (i: number) => (sample !== undefined && !sample[i] ? -1 : arm[i] === t ? 1 : arm[i] === c ? 0 : -1);
   let n1 = 0, s1 = 0, n0 = 0, s0 = 0;
   let binary = true;
   for (let i = 0; i < x.length; i++) {
     const a = arm[i];
-    if (a !== t && a !== c) continue;
+    if (group(i) < 0) continue;
     const v = x[i];
     if (Number.isNaN(v)) throw new AnalysisError(`covariate ${covariate}: missing (NaN) value at row ${i} (arm ${name(a)})`);
     if (v !== 0 && v !== 1) binary = false;
@@ -128,9 +138,9 @@ export function covariateBalance(x: ArrayLike<number>, arm: ArrayLike<number>, o
   // Second pass for the variances (centred sums: stable for large values such as earnings).
   let q1 = 0, q0 = 0;
   for (let i = 0; i < x.length; i++) {
-    const a = arm[i];
-    if (a === t) q1 += (x[i] - m1) ** 2;
-    else if (a === c) q0 += (x[i] - m0) ** 2;
+    const g = group(i);
+    if (g === 1) q1 += (x[i] - m1) ** 2;
+    else if (g === 0) q0 += (x[i] - m0) ** 2;
   }
   const v1 = q1 / (n1 - 1), v0 = q0 / (n0 - 1);
   const omega = hedgesCorrection(n1 + n0);
@@ -164,14 +174,14 @@ export function covariateBalance(x: ArrayLike<number>, arm: ArrayLike<number>, o
 export function balanceTable(
   covariates: Readonly<Record<string, ArrayLike<number>>>,
   arm: ArrayLike<number>,
-  options: { arms: number; control?: number; armNames?: readonly string[]; kinds?: Readonly<Record<string, CovariateKind>> },
+  options: { arms: number; control?: number; armNames?: readonly string[]; kinds?: Readonly<Record<string, CovariateKind>>; sample?: ArrayLike<number | boolean> },
 ): CovariateBalance[] {
   const control = options.control ?? 0;
   const rows: CovariateBalance[] = [];
   for (const [covariate, x] of Object.entries(covariates)) {
     for (let k = 0; k < options.arms; k++) {
       if (k === control) continue;
-      rows.push(covariateBalance(x, arm, { covariate, treatment: k, control, armNames: options.armNames, kind: options.kinds?.[covariate] ?? "auto" }));
+      rows.push(covariateBalance(x, arm, { covariate, treatment: k, control, armNames: options.armNames, kind: options.kinds?.[covariate] ?? "auto", sample: options.sample }));
     }
   }
   return rows;

@@ -40,6 +40,14 @@ describe("covariateBalance: hand-computed cases", () => {
     close(r.standardized_difference, 0.25 / Math.sqrt(7 / 24));
   });
 
+  it("restricted to a sample (e.g. an outcome's analytic sample)", () => {
+    // Dropping the last row of each arm leaves treatment 2,3,4 and control 1,2,3: d = 1 / 1.
+    const r = covariateBalance([1, 2, 3, 4, 2, 3, 4, 5], [0, 0, 0, 0, 1, 1, 1, 1], { covariate: "age", sample: [1, 1, 1, 0, 1, 1, 1, 0] });
+    expect(r.n_treatment).toBe(3);
+    close(r.standardized_difference, 1);
+    close(r.hedges_g, 1 - 3 / (4 * 6 - 9));
+  });
+
   it("hedgesCorrection is 1 − 3/(4N − 9)", () => {
     expect(hedgesCorrection(100)).toBeCloseTo(1 - 3 / 391, 15);
   });

@@ -45,6 +45,17 @@ describe("Lee bounds: hand-computed cases", () => {
     close(f.upper.estimate, (0.2 * 1 + 2 + 3 + 4) / 3.2);
   });
 
+  it("a binary outcome: exactly the share p is trimmed, not every tied value", () => {
+    // Treatment: 10 randomized, all observed, six 1s. Control: 10 randomized, 8 observed. p = 0.2,
+    // 2 of 10 trimmed: the lower bound drops two 1s (4/8), the upper two 0s (6/8).
+    const yt = [1, 1, 1, 1, 1, 1, 0, 0, 0, 0];
+    const yc = [1, 1, 1, 1, 0, 0, 0, 0, NaN, NaN];
+    const b = leeBounds([...yt, ...yc], [...yt.map(() => 1), ...yc.map(() => 0)], { outcome: "employed" });
+    close(b.trimming_proportion, 0.2);
+    close(b.lower.estimate, 4 / 8 - 0.5);
+    close(b.upper.estimate, 6 / 8 - 0.5);
+  });
+
   it("the same data with the arms swapped trims the control arm and mirrors the bounds", () => {
     const s = leeBounds(y, arm, { outcome: "hourly_wage", treatment: 0, control: 1 });
     expect(s.trimmed_arm).toBe("control");
