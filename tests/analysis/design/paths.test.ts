@@ -46,7 +46,7 @@ const trialArb: fc.Arbitrary<{ trial: TrialDesign; people: DesignParticipant[] }
         design = { type: "blocked", block_sizes: blockSizes };
         break;
       case "stratified":
-        design = { type: "stratified", strata: r.strata, block_sizes: blockSizes };
+        design = { type: "stratified", strata: [...r.strata], block_sizes: blockSizes };
         break;
       case "minimization":
         design = { type: "minimization", factors: r.factors.map((covariate, i) => ({ covariate, weight: r.weights[i] })), imbalance: r.imbalance, p_preferred: r.p };
