@@ -50,10 +50,15 @@ export class Rerandomizer {
       this.period[i] = coded.period;
     }
     this.engine = createEngine({ arms: trial.arms, design: trial.design, factorLevels: coder.factorLevelCounts(), units: coder.units.size });
+    if (options.conditionOnArmSizes === true && trial.design.type !== "simple") {
+      throw new Error(`conditionOnArmSizes applies to the simple design only; a ${trial.design.type} design is re-run as it was`);
+    }
+    if (options.conditionOnArmSizes === true && options.realized === undefined) throw new Error("conditionOnArmSizes needs the realized arms (option realized)");
     const condition = trial.design.type === "simple" && options.realized !== undefined && options.conditionOnArmSizes !== false;
     if (condition) {
       if (options.realized!.length !== n) throw new Error(`realized arms: ${options.realized!.length} values for ${n} participants`);
       this.permute = Int8Array.from(options.realized!);
+      if (this.permute.some((a) => a < 0 || a >= trial.arms.length)) throw new Error(`realized arms: values must be arm indices 0..${trial.arms.length - 1}`);
       const sizes = trial.arms.map((_, k) => this.permute!.reduce((c, a) => c + (a === k ? 1 : 0), 0));
       this.description = `complete randomization keeping the realized arm sizes (${sizes.join(" / ")} of ${n})`;
     } else {

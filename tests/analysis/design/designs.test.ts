@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Design, DesignArm } from "../../../protocols/design-schema.ts";
 import { allocateAll, Allocator, DesignInputError, fastStream, Rerandomizer, type DesignParticipant, type TrialDesign } from "../../../analysis/design/index.ts";
+import { pchisqUpper } from "../../../analysis/distributions.ts";
 
 const SEED = "5eed".repeat(16);
 const arms2: DesignArm[] = [
@@ -238,5 +239,37 @@ describe("conditional re-randomization of a simple design", () => {
       moved += out.slice(0, 185).reduce((a, b) => a + b, 0) < 185 ? 1 : 0;
     }
     expect(moved).toBe(20);
+  });
+
+  it("draws each of the C(6,2) = 15 arrangements of 2 treated among 6 equally often (chi-square)", () => {
+    const realized = Int8Array.from([1, 1, 0, 0, 0, 0]);
+    const rr = new Rerandomizer({ arms: arms2, design: { type: "simple" } }, people(6), { realized });
+    const out = new Int8Array(6);
+    const rng = fastStream(15);
+    const counts = new Map<string, number>();
+    const draws = 15_000;
+    for (let d = 0; d < draws; d++) {
+      rr.draw(rng, out);
+      const key = out.join("");
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    expect(counts.size).toBe(15);
+    const chisq = [...counts.values()].reduce((s, c) => s + (c - draws / 15) ** 2 / (draws / 15), 0);
+    expect(pchisqUpper(chisq, 14)).toBeGreaterThan(0.001);
+  });
+
+  it("re-runs simple randomization unconditionally when asked, and refuses the option where it does not apply", () => {
+    const realized = Int8Array.from({ length: 100 }, (_, i) => (i < 50 ? 1 : 0));
+    const rr = new Rerandomizer({ arms: arms2, design: { type: "simple" } }, people(100), { realized, conditionOnArmSizes: false });
+    const out = new Int8Array(100);
+    const rng = fastStream(4);
+    const sizes = new Set<number>();
+    for (let d = 0; d < 20; d++) {
+      rr.draw(rng, out);
+      sizes.add(out.reduce((a, b) => a + b, 0));
+    }
+    expect(sizes.size).toBeGreaterThan(1);
+    expect(() => new Rerandomizer({ arms: arms2, design: { type: "blocked", block_sizes: [4] } }, people(4), { realized: [0, 1, 0, 1], conditionOnArmSizes: true })).toThrow(/simple design only/);
+    expect(() => new Rerandomizer({ arms: arms2, design: { type: "simple" } }, people(4), { conditionOnArmSizes: true })).toThrow(/realized/);
   });
 });
