@@ -181,3 +181,24 @@ describe("power by simulation", () => {
     expect(() => simulatePower({ allocate: () => new Int8Array(2), outcome: () => new Float64Array(2), analyze: () => true, draws: 0, rng: fastStream(1) })).toThrow(/invalid draws/);
   });
 });
+
+describe("one-sided tests and binary outcomes under cluster randomization", () => {
+  it("one-sided power and n as power.t.test / power.prop.test with alternative = \"one.sided\"", () => {
+    const o = ref.one_sided;
+    expect(Math.abs(powerAt({ outcome: continuous(1), sides: 1 }, 60, 0.6, { method: "noncentral_t" }).power - o.t_power)).toBeLessThan(1e-9);
+    rel(requiredSampleSize({ outcome: continuous(1), sides: 1, power: 0.9 }, 0.4, { method: "noncentral_t" }).n_exact / 2, o.t_n, 1e-9);
+    expect(Math.abs(powerAt({ outcome: { type: "binary", control_rate: 0.2 }, sides: 1 }, 300, 0.1).power - o.prop_power)).toBeLessThan(1e-12);
+  });
+  it("binary, 30 clusters of 20, ICC 0.05: variances times the design effect 1.95, t with 28 df (hand computation)", () => {
+    const r = powerAt({ outcome: { type: "binary", control_rate: 0.3 }, cluster: { icc: 0.05, size: 20 } }, 30, 0.15);
+    // pbar = (0.45 + 0.3) / 2 with equal arms of 300 individuals.
+    const deff = 1 + 19 * 0.05, n = 300, pbar = 0.375;
+    const se0 = Math.sqrt(deff * pbar * (1 - pbar) * (2 / n));
+    const se1 = Math.sqrt(deff * (0.45 * 0.55 / n + 0.3 * 0.7 / n));
+    // R: pt((0.15 - qt(0.975, 28) * se0) / se1, 28) with the se0, se1 below.
+    const expected = 0.7480924525744518;
+    expect(r.contrasts[0].df).toBe(28);
+    expect(Math.abs(r.power - expected)).toBeLessThan(1e-12);
+    rel(r.contrasts[0].std_error, se1, 1e-12);
+  });
+});

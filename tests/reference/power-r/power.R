@@ -45,6 +45,11 @@ out <- list(
   power_t_test_n = run(t_n, function(...) power.t.test(..., tol = 1e-12), "n"),
   power_prop_test_power = run(p_power, power.prop.test, "power"),
   power_prop_test_n = run(p_n, function(...) power.prop.test(..., tol = 1e-12), "n"),
+  one_sided = list(
+    t_power = power.t.test(n = 30, delta = 0.6, alternative = "one.sided")$power,
+    t_n = power.t.test(power = 0.9, delta = 0.4, alternative = "one.sided", tol = 1e-12)$n,
+    prop_power = power.prop.test(n = 150, p1 = 0.2, p2 = 0.3, alternative = "one.sided")$power
+  ),
   bloom_cluster = list(
     bloom_cluster(J = 20, m = 25, icc = 0.1, P = 0.5),
     bloom_cluster(J = 40, m = 10, icc = 0.05, P = 0.5, r2_1 = 0.3, r2_2 = 0.5, g = 1),
