@@ -191,11 +191,11 @@ describe("one-sided tests and binary outcomes under cluster randomization", () =
   });
   it("binary, 30 clusters of 20, ICC 0.05: variances times the design effect 1.95, t with 28 df (hand computation)", () => {
     const r = powerAt({ outcome: { type: "binary", control_rate: 0.3 }, cluster: { icc: 0.05, size: 20 } }, 30, 0.15);
-    // pbar = (0.45 + 0.3) / 2 with equal arms of 300 individuals.
-    const deff = 1 + 19 * 0.05, n = 300, pbar = 0.375;
-    const se0 = Math.sqrt(deff * pbar * (1 - pbar) * (2 / n));
+    // Equal arms of 300 individuals, pbar = (0.45 + 0.3) / 2 = 0.375,
+    // se0 = sqrt(deff · pbar (1 − pbar) · 2 / n) under the null.
+    const deff = 1 + 19 * 0.05, n = 300;
     const se1 = Math.sqrt(deff * (0.45 * 0.55 / n + 0.3 * 0.7 / n));
-    // R: pt((0.15 - qt(0.975, 28) * se0) / se1, 28) with the se0, se1 below.
+    // R: pt((0.15 - qt(0.975, 28) * se0) / se1, 28).
     const expected = 0.7480924525744518;
     expect(r.contrasts[0].df).toBe(28);
     expect(Math.abs(r.power - expected)).toBeLessThan(1e-12);
