@@ -43,6 +43,7 @@ export { type LeeBounds, type LeeBoundsOptions, leeBounds } from "./estimators/l
 export {
   type ClusterDesign,
   type ContrastPower,
+  type MdeResult,
   type PowerDesign,
   type PowerOptions,
   type PowerOutcome,

@@ -113,16 +113,16 @@ export interface ContrastPower {
   /** Continuous: SE of the difference in outcome units; binary: SE under the alternative. */
   std_error: number;
   df: number;
-  /** Minimum detectable effect (outcome units; binary: risk difference). */
-  mde: number;
+  /** Minimum detectable effect (outcome units; binary: risk difference); null when no effect reaches the power. */
+  mde: number | null;
   /** Power at the requested effect (powerAt) or at the MDE (= the target). */
   power: number;
 }
 
 export interface PowerResult {
   contrasts: ContrastPower[];
-  /** The largest MDE and the smallest power over the contrasts. */
-  mde: number;
+  /** The largest MDE and the smallest power over the contrasts (MDE null: some contrast has none). */
+  mde: number | null;
   power: number;
   /** Significance level each contrast is tested at. */
   alpha_per_contrast: number;
@@ -131,6 +131,12 @@ export interface PowerResult {
   /** Total sample: individuals, or clusters for a cluster design. */
   n: number;
   method: "bloom" | "noncentral_t" | "normal_approximation";
+}
+
+/** The MDE result: every contrast has one (otherwise minimumDetectableEffect throws). */
+export interface MdeResult extends PowerResult {
+  contrasts: (ContrastPower & { mde: number })[];
+  mde: number;
 }
 
 interface Resolved {
@@ -300,7 +306,7 @@ function methodName(r: Resolved, method: "bloom" | "noncentral_t"): PowerResult[
  * MDE with `n` in total: individuals, or clusters for a cluster design (then each cluster holds
  * `cluster.size` individuals). Shares need not give whole numbers per arm.
  */
-export function minimumDetectableEffect(design: PowerDesign, n: number, options: PowerOptions = {}): PowerResult {
+export function minimumDetectableEffect(design: PowerDesign, n: number, options: PowerOptions = {}): MdeResult {
   const r = resolve(design);
   const method = options.method ?? "bloom";
   const cs = contrasts(r, n);
@@ -319,9 +325,22 @@ export function powerAt(design: PowerDesign, n: number, effect: number, options:
   const method = options.method ?? "bloom";
   const rows = contrasts(r, n).map((c, i) => {
     const p = contrastPower(r, c, effect, method);
-    return { arm: i + 1, n_arm: c.nArm, n_control: c.nControl, std_error: p.se, df: c.df, mde: contrastMde(r, c, method).mde, power: p.power };
+    let mde: number | null;
+    try {
+      mde = contrastMde(r, c, method).mde;
+    } catch (e) {
+      if (!(e instanceof AnalysisError)) throw e;
+      mde = null; // a binary outcome whose rate has no room for an effect with this power
+    }
+    return { arm: i + 1, n_arm: c.nArm, n_control: c.nControl, std_error: p.se, df: c.df, mde, power: p.power };
   });
-  return { contrasts: rows, mde: Math.max(...rows.map((x) => x.mde)), power: Math.min(...rows.map((x) => x.power)), alpha_per_contrast: r.alphaPerContrast, multiplier: null, n, method: methodName(r, method) };
+  const mdes = rows.map((x) => x.mde);
+  return {
+    contrasts: rows,
+    mde: mdes.includes(null) ? null : Math.max(...(mdes as number[])),
+    power: Math.min(...rows.map((x) => x.power)),
+    alpha_per_contrast: r.alphaPerContrast, multiplier: null, n, method: methodName(r, method),
+  };
 }
 
 export interface SampleSize {

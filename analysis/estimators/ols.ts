@@ -129,22 +129,16 @@ export function olsFit(y: ArrayLike<number>, columns: ArrayLike<number>[], optio
     throw new AnalysisError(`${outcome}: residual columns must match the regressors`);
   }
 
-  // X'X and X'y of the centred design, row by row through one small buffer.
+  // X'X and X'y of the centred design, row by row through one small buffer. Every column is a
+  // Float64Array (the intercept a column of ones) so that the element reads stay monomorphic.
   const xtx = new Float64Array(p * p);
   const xty = new Float64Array(p);
   const row = new Float64Array(p);
-  const colArrays = cols.map((c) => c ?? new Float64Array(0));
-  const isConst = cols.map((c) => c === null);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < p; j++) row[j] = isConst[j] ? 1 : colArrays[j][i] - means[j];
-    const yi = y[i];
-    for (let a = 0; a < p; a++) {
-      const ra = row[a];
-      xty[a] += ra * yi;
-      const base = a * p;
-      for (let b = a; b < p; b++) xtx[base + b] += ra * row[b];
-    }
-  }
+  const toF64 = (c: ArrayLike<number> | null): Float64Array =>
+    c === null ? new Float64Array(n).fill(1) : c instanceof Float64Array ? c : Float64Array.from(c);
+  const X: Float64Array[] = cols.map(toF64);
+  const yF = y instanceof Float64Array ? y : Float64Array.from(y);
+  accumulateCrossProducts(X, means, yF, xtx, xty);
   for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) xtx[a * p + b] = xtx[b * p + a];
   const chol = cholesky(xtx, p);
   const rank = chol.rank;
@@ -173,13 +167,14 @@ export function olsFit(y: ArrayLike<number>, columns: ArrayLike<number>[], optio
   });
   const a = contrasts.map((c) => matVec(xtxInv, c, p)); // a_k = (X'X)⁻¹ c_k
 
-  const resCols = options.residualColumns ? (intercept ? [null, ...options.residualColumns] : options.residualColumns) : cols;
-  const resArrays = resCols.map((c) => c ?? new Float64Array(0));
+  const R: Float64Array[] = options.residualColumns
+    ? (intercept ? [null, ...options.residualColumns] : options.residualColumns).map(toF64)
+    : X;
   const beta = coefficients.map((b, j) => (aliased[j] ? 0 : b));
   const residual = (i: number): number => {
     let fit = 0;
-    for (let j = 0; j < p; j++) fit += beta[j] * (isConst[j] ? 1 : resArrays[j][i]);
-    return y[i] - fit;
+    for (let j = 0; j < p; j++) fit += beta[j] * R[j][i];
+    return yF[i] - fit;
   };
 
   const variances = new Float64Array(m);
@@ -189,37 +184,17 @@ export function olsFit(y: ArrayLike<number>, columns: ArrayLike<number>[], optio
     if (codes.length !== n) throw new AnalysisError(`${outcome}: ${codes.length} cluster labels for ${n} observations`);
     if (levels.length < 2) throw new AnalysisError(`${outcome}: CR2 needs at least two clusters, found ${levels.length}`);
     const cr2 = cr2Variance(n, p, codes, levels.length, (i, out) => {
-      for (let j = 0; j < p; j++) out[j] = isConst[j] ? 1 : colArrays[j][i] - means[j];
+      for (let j = 0; j < p; j++) out[j] = X[j][i] - means[j];
     }, residual, chol, xtxInv, a);
     for (let k = 0; k < m; k++) {
       variances[k] = cr2.variances[k];
       df[termIndex[k]] = cr2.df[k];
     }
   } else {
-    const needLeverage = seType === "HC2" || seType === "HC3";
-    const z = new Float64Array(p);
-    let sse = 0;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < p; j++) row[j] = isConst[j] ? 1 : colArrays[j][i] - means[j];
-      const e = residual(i);
-      let w = e * e;
-      sse += w;
-      if (seType === "classical") continue;
-      if (needLeverage) {
-        z.set(row);
-        forwardSolveInPlace(chol, z);
-        let h = 0;
-        for (let j = 0; j < p; j++) h += z[j] * z[j];
-        if (!(1 - h > 1e-10)) throw new AnalysisError(`${outcome}: observation ${i} has leverage 1; ${seType} standard errors are undefined`);
-        w = seType === "HC2" ? w / (1 - h) : w / ((1 - h) * (1 - h));
-      }
-      for (let k = 0; k < m; k++) {
-        const ak = a[k];
-        let s = 0;
-        for (let j = 0; j < p; j++) s += ak[j] * row[j];
-        variances[k] += w * s * s;
-      }
-    }
+    const aFlat = new Float64Array(m * p);
+    a.forEach((ak, k) => aFlat.set(ak, k * p));
+    const betaRes = Float64Array.from(beta);
+    const sse = heteroskedasticPass(X, R, means, yF, betaRes, chol, aFlat, m, seType, variances, outcome);
     if (seType === "classical") {
       const sigma2 = sse / (n - rank);
       for (let k = 0; k < m; k++) {
@@ -235,6 +210,103 @@ export function olsFit(y: ArrayLike<number>, columns: ArrayLike<number>[], optio
   const std_errors = new Float64Array(p).fill(NaN);
   for (let k = 0; k < m; k++) std_errors[termIndex[k]] = Math.sqrt(variances[k]);
   return { names, coefficients, std_errors, df, aliased, n, rank, se_type: seType, warnings };
+}
+
+const CHUNK = 256;
+
+/** X'X and X'y of the centred columns, through a row-major buffer of CHUNK rows. */
+function accumulateCrossProducts(X: Float64Array[], means: Float64Array, y: Float64Array, xtx: Float64Array, xty: Float64Array): void {
+  const p = X.length;
+  const n = y.length;
+  const buf = new Float64Array(CHUNK * p);
+  for (let start = 0; start < n; start += CHUNK) {
+    const m = Math.min(CHUNK, n - start);
+    for (let j = 0; j < p; j++) {
+      const c = X[j];
+      const mu = means[j];
+      for (let r = 0; r < m; r++) buf[r * p + j] = c[start + r] - mu;
+    }
+    for (let r = 0; r < m; r++) {
+      const o = r * p;
+      const yi = y[start + r];
+      for (let a = 0; a < p; a++) {
+        const ra = buf[o + a];
+        xty[a] += ra * yi;
+        const base = a * p;
+        for (let b = a; b < p; b++) xtx[base + b] += ra * buf[o + b];
+      }
+    }
+  }
+}
+
+/**
+ * One pass for HC0–HC3: residuals from R, leverages h = |L⁻¹x̃|² when needed, and the variance
+ * Σ ω_i (a_k'x̃_i)² of each requested contrast (a_k stored row-wise in aFlat). Returns Σe².
+ */
+function heteroskedasticPass(
+  X: Float64Array[],
+  R: Float64Array[],
+  means: Float64Array,
+  y: Float64Array,
+  beta: Float64Array,
+  chol: CholeskyFactor,
+  aFlat: Float64Array,
+  m: number,
+  seType: SeType,
+  variances: Float64Array,
+  outcome: string,
+): number {
+  const p = X.length;
+  const n = y.length;
+  const L = chol.L;
+  const kept = chol.kept;
+  const leverage = seType === "HC2" || seType === "HC3";
+  const hc3 = seType === "HC3";
+  const classical = seType === "classical";
+  const buf = new Float64Array(CHUNK * p);
+  const res = new Float64Array(CHUNK);
+  const z = new Float64Array(p);
+  let sse = 0;
+  for (let start = 0; start < n; start += CHUNK) {
+    const cm = Math.min(CHUNK, n - start);
+    for (let r = 0; r < cm; r++) res[r] = y[start + r];
+    for (let j = 0; j < p; j++) {
+      const c = X[j];
+      const mu = means[j];
+      for (let r = 0; r < cm; r++) buf[r * p + j] = c[start + r] - mu;
+      const rc = R[j];
+      const bj = beta[j];
+      if (bj !== 0) for (let r = 0; r < cm; r++) res[r] -= bj * rc[start + r];
+    }
+    for (let r = 0; r < cm; r++) {
+      const e = res[r];
+      let w = e * e;
+      sse += w;
+      if (classical) continue;
+      const o = r * p;
+      if (leverage) {
+        let h = 0;
+        for (let i = 0; i < p; i++) {
+          if (kept[i] === 0) { z[i] = 0; continue; }
+          let t = buf[o + i];
+          const li = i * p;
+          for (let k = 0; k < i; k++) t -= L[li + k] * z[k];
+          t /= L[li + i];
+          z[i] = t;
+          h += t * t;
+        }
+        if (!(1 - h > 1e-10)) throw new AnalysisError(`${outcome}: observation ${start + r} has leverage 1; ${seType} standard errors are undefined`);
+        w = hc3 ? w / ((1 - h) * (1 - h)) : w / (1 - h);
+      }
+      for (let k = 0; k < m; k++) {
+        const ko = k * p;
+        let t = 0;
+        for (let j = 0; j < p; j++) t += aFlat[ko + j] * buf[o + j];
+        variances[k] += w * t * t;
+      }
+    }
+  }
+  return sse;
 }
 
 /** CR2 variances and Bell–McCaffrey df of the contrasts whose (X'X)⁻¹c are given in `a`. */

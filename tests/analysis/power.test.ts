@@ -111,8 +111,13 @@ describe("binary outcomes against R's power.prop.test", () => {
     const back = powerAt({ outcome: { type: "binary", control_rate: 0.465 } }, 480, ips.mde);
     expect(Math.abs(back.power - 0.8)).toBeLessThan(1e-9);
   });
-  it("an unreachable power is an error, not NaN", () => {
+  it("an unreachable power is an error for the MDE, not NaN; powerAt still gives the power", () => {
     expect(() => minimumDetectableEffect({ outcome: { type: "binary", control_rate: 0.9 } }, 4)).toThrow(AnalysisError);
+    const p = powerAt({ outcome: { type: "binary", control_rate: 0.9 } }, 4, 0.05);
+    expect(p.mde).toBeNull();
+    expect(p.contrasts[0].mde).toBeNull();
+    expect(p.power).toBeGreaterThan(0);
+    expect(p.power).toBeLessThan(0.8);
   });
 });
 
