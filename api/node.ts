@@ -14,6 +14,8 @@ export interface NodeServerOptions {
   hostname: string;
   /** DuckDB file (default data/virker.duckdb). */
   db?: string;
+  /** Folder of protocol files to offer (default: the shipped protocols/). */
+  protocols?: string;
   /** Pseudonym key file when VIRKER_PSEUDONYM_KEY is unset (default next to the database). */
   keyFile?: string;
 }
@@ -31,7 +33,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const store = await openDuckDbStore({ path: db });
   const { key } = loadPseudonymKey({ keyFile: options.keyFile ?? (db === ":memory:" ? "data/pseudonym.key" : `${dirname(db)}/pseudonym.key`) });
   await store.bindKeyFingerprint(keyFingerprint(key));
-  const app = createApp({ store, key, protocols: protocolsFromFolder() });
+  const app = createApp({ store, key, protocols: protocolsFromFolder(options.protocols) });
   return new Promise((resolve) => {
     const server = serve({ fetch: app.app.fetch, port: options.port, hostname: options.hostname }, (info: AddressInfo) => {
       resolve({
