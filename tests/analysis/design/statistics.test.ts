@@ -2,26 +2,12 @@ import { describe, expect, it } from "vitest";
 import type { Design, DesignArm } from "../../../protocols/design-schema.ts";
 import { allocateAll, convergenceGuessRate, fastStream, Rerandomizer, type DesignParticipant } from "../../../analysis/design/index.ts";
 import { pchisqUpper } from "../../../analysis/distributions.ts";
+import { ksUniformP } from "./ks.ts";
 
 const arms2: DesignArm[] = [
   { id: "control", ratio: 1, control: true },
   { id: "treat", ratio: 1, control: false },
 ];
-
-/**
- * One-sample Kolmogorov–Smirnov test against U(0,1): D = sup |F_n − F|, p from the Kolmogorov
- * distribution with Stephens' (1970) small-sample correction λ = (√n + 0.12 + 0.11/√n)·D.
- */
-function ksUniformP(values: number[]): number {
-  const x = [...values].sort((a, b) => a - b);
-  const n = x.length;
-  let d = 0;
-  x.forEach((v, i) => (d = Math.max(d, (i + 1) / n - v, v - i / n)));
-  const lambda = (Math.sqrt(n) + 0.12 + 0.11 / Math.sqrt(n)) * d;
-  let p = 0;
-  for (let k = 1; k <= 100; k++) p += 2 * (-1) ** (k - 1) * Math.exp(-2 * k * k * lambda * lambda);
-  return Math.min(1, Math.max(0, p));
-}
 
 describe("simple randomization", () => {
   it("gives chi-square p-values of the allocation ratio that are uniform over 1,000 trials (live path)", () => {
