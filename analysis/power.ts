@@ -63,7 +63,7 @@
  *
  * @example
  * minimumDetectableEffect({ outcome: { type: "continuous", sd: 1 } }, 128, { method: "noncentral_t" }).mde
- * // ≈ 0.4991 (power.t.test(n = 64, power = 0.8)$delta)
+ * // 0.4990697882… (R: power.t.test(n = 64, power = 0.8, tol = 1e-12)$delta)
  */
 import { pchisqUpper, pnorm, pt, qt } from "./distributions.ts";
 import { AnalysisError } from "./estimate.ts";

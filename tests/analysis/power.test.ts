@@ -26,8 +26,9 @@ describe("continuous outcomes against R's power.t.test (method noncentral_t)", (
       expect(s.power).toBeGreaterThanOrEqual(c.power);
     });
   }
-  it("the MDE inverts power.t.test: at the MDE the power is the target", () => {
-    const m = minimumDetectableEffect({ outcome: continuous(1) }, 128, { method: "noncentral_t" });
+  it("the MDE inverts power.t.test: power.t.test's delta, and at the MDE the power is the target", () => {
+    const m = minimumDetectableEffect({ outcome: continuous(1) }, 2 * ref.t_delta.n, { method: "noncentral_t" });
+    rel(m.mde, ref.t_delta.r_delta, 1e-9);
     const p = powerAt({ outcome: continuous(1) }, 128, m.mde, { method: "noncentral_t" });
     expect(Math.abs(p.power - 0.8)).toBeLessThan(1e-9);
   });

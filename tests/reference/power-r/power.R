@@ -45,6 +45,7 @@ out <- list(
   power_t_test_n = run(t_n, function(...) power.t.test(..., tol = 1e-12), "n"),
   power_prop_test_power = run(p_power, power.prop.test, "power"),
   power_prop_test_n = run(p_n, function(...) power.prop.test(..., tol = 1e-12), "n"),
+  t_delta = list(n = 64, power = 0.8, r_delta = power.t.test(n = 64, power = 0.8, tol = 1e-12)$delta),
   one_sided = list(
     t_power = power.t.test(n = 30, delta = 0.6, alternative = "one.sided")$power,
     t_n = power.t.test(power = 0.9, delta = 0.4, alternative = "one.sided", tol = 1e-12)$n,
