@@ -1,0 +1,152 @@
+/**
+ * Enrollments per second through HTTP, next to a bare Hono route in the same run (the ceiling).
+ *
+ *   npx tsx bench/enroll.ts [--seconds 5] [--connections 8,32,64]
+ *
+ * Both servers run as child processes on 127.0.0.1; this process is the load generator (keep-alive
+ * connections, one request in flight per connection). The enrollment server writes to a fresh
+ * DuckDB file with its WAL, so every acknowledged enrollment is durable. Prints requests/s, p50 and
+ * p99 latency per connection count, and the ratio to the bare route.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { main } from "../api/cli/main.ts";
+
+const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" }, connections: { type: "string", default: "8,32,64" } } });
+const seconds = Number(values.seconds);
+const connectionCounts = values.connections!.split(",").map(Number);
+
+const dir = mkdtempSync(join(tmpdir(), "virker-bench-enroll-"));
+const db = join(dir, "bench.duckdb");
+const protocols = join(dir, "protocols");
+mkdirSync(protocols);
+// The IPS protocol without caps or closing dates, so the load never runs into a site's limit.
+writeFileSync(
+  join(protocols, "ips.yaml"),
+  readFileSync("protocols/ips-severe-mental-illness.yaml", "utf8").replace(/from: "2026-\d\d-\d\d", to: "2027-08-31" \}, cap: \d+/g, 'from: "2020-01-01" }'),
+);
+const env = { ...process.env, VIRKER_PSEUDONYM_KEY: "b".repeat(64) };
+const children: ChildProcess[] = [];
+
+async function cli(args: string[]): Promise<string> {
+  let out = "";
+  if ((await main(args, { out: (t) => void (out += t), err: () => {} })) !== 0) throw new Error(`virker ${args.join(" ")} failed`);
+  return out.trim();
+}
+
+function start(args: string[]): Promise<number> {
+  const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "inherit"] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (c) => {
+      out += c;
+      const m = /127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on("exit", (code) => reject(new Error(`server exited (${code})`)));
+  });
+}
+
+const SITES = ["101", "751", "461", "851"];
+let citizen = 0;
+/** A distinct valid CPR per call: born 1970–99 (7th digit 0: the 1900s), up to 10 million. */
+function nextCpr(): string {
+  const n = citizen++;
+  const day = String((n % 28) + 1).padStart(2, "0");
+  const month = String((Math.floor(n / 28) % 12) + 1).padStart(2, "0");
+  const year = String(70 + (Math.floor(n / 336) % 30));
+  return `${day}${month}${year}-${String(Math.floor(n / 10080)).padStart(4, "0")}`;
+}
+
+interface Run {
+  requests: number;
+  errors: number;
+  latencies: number[];
+}
+
+async function load(port: number, connections: number, makeRequest: () => { method: string; path: string; headers: Record<string, string>; body?: string }, expect: number[]): Promise<Run> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const run: Run = { requests: 0, errors: 0, latencies: [] };
+  const until = performance.now() + seconds * 1000;
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const r = makeRequest();
+      const t0 = performance.now();
+      const req = http.request({ host: "127.0.0.1", port, method: r.method, path: r.path, headers: r.headers, agent }, (res) => {
+        res.resume();
+        res.on("end", () => {
+          run.latencies.push(performance.now() - t0);
+          run.requests++;
+          if (!expect.includes(res.statusCode ?? 0)) run.errors++;
+          resolve();
+        });
+      });
+      req.on("error", () => {
+        run.errors++;
+        resolve();
+      });
+      req.end(r.body);
+    });
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < until) await one();
+    }),
+  );
+  agent.destroy();
+  return run;
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+function report(label: string, connections: number, run: Run): number {
+  const sorted = run.latencies.sort((a, b) => a - b);
+  const rate = run.requests / seconds;
+  console.log(
+    `${label.padEnd(22)} ${String(connections).padStart(3)} conn  ${rate.toFixed(0).padStart(7)} req/s  p50 ${quantile(sorted, 0.5).toFixed(2).padStart(6)} ms  p99 ${quantile(sorted, 0.99).toFixed(2).padStart(7)} ms  errors ${run.errors}`,
+  );
+  return rate;
+}
+
+try {
+  const agency = await cli(["token", "create", "--db", db, "--role", "agency", "--name", "bench"]);
+  const siteTokens = new Map<string, string>();
+  for (const site of SITES) siteTokens.set(site, await cli(["token", "create", "--db", db, "--role", "municipality", "--site", site, "--name", `bench ${site}`]));
+  const port = await start(["api/cli/virker.mjs", "serve", "--db", db, "--port", "0", "--protocols", protocols]);
+  const barePort = await start(["--import", "tsx", "bench/bare-hono.ts"]);
+  const post = async (path: string, body: unknown) =>
+    (await fetch(`http://127.0.0.1:${port}${path}`, { method: "POST", headers: { authorization: `Bearer ${agency}`, "content-type": "application/json" }, body: JSON.stringify(body) })).status;
+  if ((await post("/v1/trials", { protocol_id: "ips-severe-mental-illness", trial_id: "bench" })) !== 201) throw new Error("register failed");
+  if ((await post("/v1/trials/bench/open", {})) !== 200) throw new Error("open failed");
+  const covariates = { diagnosis: "bipolar", wants_ordinary_work: true, hours_ordinary_work: 0, female: true, age_band: "30-44", education: "basic", worked_last_5y: false, weeks_on_benefit_prior_52: 40 };
+  console.log(`# ${seconds} s per run; machine load average at start: ${(await import("node:os")).loadavg()[0].toFixed(2)}`);
+  for (const connections of connectionCounts) {
+    const bare = report("bare Hono route", connections, await load(barePort, connections, () => ({ method: "GET", path: "/", headers: {} }), [200]));
+    let k = 0;
+    const enroll = report(
+      "durable enrollment",
+      connections,
+      await load(
+        port,
+        connections,
+        () => {
+          const site = SITES[k++ % SITES.length];
+          const body = JSON.stringify({ cpr: nextCpr(), site, target_group: "kontanthjaelp_aktivitetsparat", covariates, consent: true });
+          return { method: "POST", path: "/v1/trials/bench/enrollments", headers: { authorization: `Bearer ${siteTokens.get(site)}`, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) }, body };
+        },
+        [201],
+      ),
+    );
+    console.log(`${"".padEnd(22)}     enrollment / bare route = ${(enroll / bare).toFixed(3)}`);
+  }
+} finally {
+  for (const child of children) child.kill("SIGTERM");
+  await new Promise((r) => setTimeout(r, 300));
+  rmSync(dir, { recursive: true, force: true });
+}
