@@ -67,8 +67,8 @@ export class ParticipantCoder {
     this.fixedUnits = d.type === "stepped_wedge";
     if (d.type === "stepped_wedge") {
       const units = d.unit === "site" ? trial.sites : trial.units;
-      if (!units || units.length === 0) throw new Error(`stepped wedge over ${d.unit} needs the list of its units`);
-      if (units.length < d.steps) throw new Error(`stepped wedge has ${d.steps} steps but only ${units.length} units`);
+      if (!units || units.length === 0) throw new Error(`stepped wedge over ${d.unit} needs the list of its units (stepped wedge kræver listen over enheder)`);
+      if (units.length < d.steps) throw new Error(`stepped wedge has ${d.steps} steps but only ${units.length} units (flere trin end enheder)`);
       units.forEach((u, i) => this.units.set(u, i));
       this.startMs = Date.parse(`${d.start}T00:00:00Z`);
       this.periodMs = d.period_weeks * 7 * DAY_MS;

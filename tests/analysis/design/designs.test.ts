@@ -217,6 +217,39 @@ describe("stepped wedge", () => {
     }
   });
 
+  it("spreads 7 units over 3 steps as 3, 2, 2 and puts each unit in each step equally often over draws", () => {
+    const seven = ["a", "b", "c", "d", "e", "f", "g"];
+    const t: TrialDesign = { arms: arms2, sites: seven, design: { type: "stepped_wedge", unit: "site", start: "2026-01-05", periods: 3, period_weeks: 4, steps: 3 } };
+    // One participant per unit in the first period: arm = treat iff the unit crosses over at period 0.
+    const ps = seven.map((site) => ({ site, enrolled_at: "2026-01-06" }));
+    const rr = new Rerandomizer(t, ps);
+    const out = new Int8Array(rr.n);
+    const rng = fastStream(77);
+    const first = new Array(7).fill(0);
+    const draws = 7000;
+    for (let d = 0; d < draws; d++) {
+      rr.draw(rng, out);
+      // periods − steps + 0 = 0: the first step (3 units of 7) is treated from the first period.
+      expect(out.reduce((a, b) => a + b, 0)).toBe(3);
+      out.forEach((a, i) => (first[i] += a));
+    }
+    // Each draw picks 3 of 7 units without replacement: Var(c_i) = D·p(1−p) with p = 3/7 and
+    // Cov(c_i, c_j) = −D·p(1−p)/6, so (6/7)·Σ(c_i − Dp)²/(D·p(1−p)) is χ² with 6 degrees of freedom.
+    const p = 3 / 7;
+    const chisq = ((6 / 7) * first.reduce((s, c) => s + (c - draws * p) ** 2, 0)) / (draws * p * (1 - p));
+    expect(pchisqUpper(chisq, 6)).toBeGreaterThan(0.001);
+  });
+
+  it("places enrollment at a period's first instant in that period", () => {
+    const allocator = new Allocator(trial, SEED);
+    const schedule = allocator.schedule()!;
+    const [site, crossover] = [...schedule].find(([, c]) => c >= 1)!;
+    const boundary = new Date(Date.parse("2026-01-05T00:00:00Z") + crossover * 13 * 7 * 86_400_000);
+    expect(allocator.allocate({ site, enrolled_at: boundary.toISOString() }).arm).toBe("treat");
+    expect(allocator.allocate({ site, enrolled_at: new Date(boundary.getTime() - 1).toISOString() }).arm).toBe("control");
+    expect(allocator.allocate({ site, enrolled_at: boundary.toISOString() }).stratum).toBe(`site=${site}|period=${crossover + 1}`);
+  });
+
   it("refuses enrollment outside the periods and at unknown sites", () => {
     const allocator = new Allocator(trial, SEED);
     expect(() => allocator.allocate({ site: "101", enrolled_at: "2025-12-31" })).toThrow(/outside/);
