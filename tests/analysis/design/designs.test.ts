@@ -42,13 +42,15 @@ describe("blocked and stratified designs", () => {
 
   it("never lets a stratum's imbalance exceed half the largest block, with random block sizes (property)", () => {
     fc.assert(
-      fc.property(fc.subarray([2, 4, 6, 8], { minLength: 1 }), fc.integer({ min: 10, max: 200 }), fc.integer({ min: 0, max: 1000 }), (sizes, n, salt) => {
-        const trial: TrialDesign = { arms: arms2, design: { type: "blocked", block_sizes: sizes } };
-        const rows = allocateAll(trial, (salt % 16).toString(16).repeat(64), people(n));
-        let diff = 0;
+      fc.property(fc.subarray([2, 4, 6, 8], { minLength: 1 }), fc.integer({ min: 10, max: 200 }), fc.integer({ min: 0, max: 1000 }), fc.boolean(), (sizes, n, salt, stratified) => {
+        const design: Design = stratified ? { type: "stratified", strata: ["site", "g"], block_sizes: sizes } : { type: "blocked", block_sizes: sizes };
+        const ps = people(n, (i) => ({ site: String((i * 31 + salt) % 3), covariates: { g: (i * 17 + salt) % 4 === 0 } }));
+        const rows = allocateAll({ arms: arms2, design }, (salt % 16).toString(16).repeat(64), ps);
+        const diff = new Map<string | null, number>();
         for (const r of rows) {
-          diff += r.arm === "treat" ? 1 : -1;
-          expect(Math.abs(diff)).toBeLessThanOrEqual(Math.max(...sizes) / 2);
+          const d = (diff.get(r.stratum) ?? 0) + (r.arm === "treat" ? 1 : -1);
+          diff.set(r.stratum, d);
+          expect(Math.abs(d)).toBeLessThanOrEqual(Math.max(...sizes) / 2);
         }
       }),
       { numRuns: 60, seed: 7 },
