@@ -84,22 +84,26 @@ export function lmLin(
   if (constant) throw new AnalysisError(`${outcome}: the outcome is constant; the standard error is 0 and the test undefined`);
   const expanded = expandCovariates(covariates, options.names ?? []);
   const q = expanded.columns.length;
-  const centred: Float64Array[] = expanded.columns.map((c, j) => {
+  const means = expanded.columns.map((c, j) => {
     if (c.length !== n) throw new AnalysisError(`${outcome}: covariate ${expanded.names[j]} has ${c.length} values, the outcome ${n}`);
     let s = 0;
-    for (let i = 0; i < n; i++) {
-      if (!Number.isFinite(c[i])) throw new AnalysisError(`${outcome}: covariate ${expanded.names[j]} is missing or non-finite at row ${i}: ${c[i]}`);
-      s += c[i];
+    for (let i = 0; i < n; i++) s += c[i];
+    if (!Number.isFinite(s)) {
+      for (let i = 0; i < n; i++) if (!Number.isFinite(c[i])) throw new AnalysisError(`${outcome}: covariate ${expanded.names[j]} is missing or non-finite at row ${i}: ${c[i]}`);
     }
-    const mean = s / n;
-    const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = c[i] - mean;
-    return out;
+    return s / n;
   });
+  const centre = (j: number): Float64Array => {
+    const c = expanded.columns[j];
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = c[i] - means[j];
+    return out;
+  };
   const seType: SeType = options.seType ?? (options.clusters ? "CR2" : "HC2");
 
   if (options.clusters || seType === "classical") {
     const zc = Float64Array.from(z);
+    const centred = expanded.columns.map((_, j) => centre(j));
     const inter = centred.map((c) => {
       const out = new Float64Array(n);
       for (let i = 0; i < n; i++) out[i] = zc[i] * c[i];
@@ -123,14 +127,19 @@ export function lmLin(
     const size = arm === 1 ? n1 : n0;
     if (size <= q + 1) throw new AnalysisError(`${outcome}: the ${arm === 1 ? "treated" : "control"} arm has ${size} people for ${q + 1} coefficients`);
     const ya = new Float64Array(size);
-    const xa = centred.map(() => new Float64Array(size));
+    const rows = new Int32Array(size);
     let r = 0;
     for (let i = 0; i < n; i++) {
       if (z[i] !== arm) continue;
       ya[r] = y[i];
-      for (let j = 0; j < q; j++) xa[j][r] = centred[j][i];
-      r++;
+      rows[r++] = i;
     }
+    const xa = expanded.columns.map((c, j) => {
+      const out = new Float64Array(size);
+      const mu = means[j];
+      for (let k = 0; k < size; k++) out[k] = c[rows[k]] - mu;
+      return out;
+    });
     return olsFit(ya, xa, { names: expanded.names, seType: armSe, terms: [0], outcome, allowConstantOutcome: true });
   });
   const [f0, f1] = parts;
