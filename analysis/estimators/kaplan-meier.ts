@@ -70,6 +70,50 @@ function compareLabels(a: ArmLabel, b: ArmLabel): number {
   return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
+const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * Sorts non-negative finite doubles in place by an LSD radix sort on their IEEE-754 bit patterns
+ * (which order like the numbers when the sign bit is clear): four passes of 16 bits, skipping a
+ * pass whose digit is the same for all values. Several times faster than the built-in sort.
+ */
+export function sortNonNegative(a: Float64Array): void {
+  const n = a.length;
+  if (n < 512 || !littleEndian) {
+    a.sort();
+    return;
+  }
+  let src: Uint32Array = new Uint32Array(a.buffer, a.byteOffset, 2 * n);
+  let dst: Uint32Array = new Uint32Array(2 * n);
+  const count = new Int32Array(65536);
+  let inOriginal = true;
+  for (let pass = 0; pass < 4; pass++) {
+    const word = pass >> 1; // 0: low word, 1: high word
+    const shift = (pass & 1) * 16;
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(src[2 * i + word] >>> shift) & 0xffff]++;
+    if (count[(src[word] >>> shift) & 0xffff] === n) continue;
+    let sum = 0;
+    for (let b = 0; b < 65536; b++) {
+      const c = count[b];
+      count[b] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const lo = src[2 * i];
+      const hi = src[2 * i + 1];
+      const at = 2 * count[((word ? hi : lo) >>> shift) & 0xffff]++;
+      dst[at] = lo;
+      dst[at + 1] = hi;
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+    inOriginal = !inOriginal;
+  }
+  if (!inOriginal) new Uint32Array(a.buffer, a.byteOffset, 2 * n).set(src);
+}
+
 /**
  * Validates time/event/group columns and splits them by arm into sorted typed arrays. With no
  * group, everyone is in one arm labelled "all".
@@ -85,76 +129,83 @@ export function survivalArms(
   if (event.length !== n) throw new AnalysisError(`${what}time has ${n} values but event has ${event.length}`);
   if (group && group.length !== n) throw new AnalysisError(`${what}time has ${n} values but group has ${group.length}`);
   if (n === 0) throw new AnalysisError(`${what}no observations`);
-  const codes = new Int32Array(n);
+  // One pass: validate, code the arm in order of first appearance, and count per slot
+  // (slot 2c: censorings of arm c, 2c + 1: events).
+  const slotOf = new Int32Array(n);
   const seen = new Map<ArmLabel, number>();
-  const firstSeen: ArmLabel[] = [];
-  if (group) {
-    let lastLabel: ArmLabel | undefined;
-    let lastCode = -1;
-    for (let i = 0; i < n; i++) {
-      const g = group[i];
-      if (g === lastLabel) {
-        codes[i] = lastCode;
-        continue;
-      }
-      if (g === null || g === undefined || (typeof g === "number" && Number.isNaN(g)) || g === "") {
-        throw new AnalysisError(`${what}row ${i + 1}: missing arm`);
-      }
-      let c = seen.get(g);
-      if (c === undefined) {
-        c = firstSeen.length;
-        seen.set(g, c);
-        firstSeen.push(g);
-      }
-      codes[i] = c;
-      lastLabel = g;
-      lastCode = c;
-    }
-  } else {
-    firstSeen.push("all");
-  }
-  let levels: ArmLabel[];
-  if (options.levels) {
-    levels = [...options.levels];
-    for (const l of firstSeen) {
-      if (group && !levels.includes(l)) throw new AnalysisError(`${what}arm ${JSON.stringify(l)} is not among the levels ${JSON.stringify(levels)}`);
-    }
-  } else {
-    levels = [...firstSeen].sort(compareLabels);
-  }
-  const k = levels.length;
-  const remap = new Int32Array(firstSeen.length);
-  for (let c = 0; c < firstSeen.length; c++) remap[c] = group ? levels.indexOf(firstSeen[c]) : 0;
-  const nEvent = new Int32Array(k);
-  const nCensor = new Int32Array(k);
+  const firstSeen: ArmLabel[] = group ? [] : ["all"];
+  const counts: number[] = group ? [] : [0, 0];
+  // Small non-negative integer labels (the usual 0/1 arm) skip the Map.
+  const dense = new Int32Array(1024).fill(-1);
+  let lastLabel: ArmLabel | undefined;
+  let lastCode = 0;
   for (let i = 0; i < n; i++) {
     const t = time[i];
     if (typeof t !== "number" || Number.isNaN(t)) throw new AnalysisError(`${what}row ${i + 1}: time is not a number (${t})`);
     if (!(t >= 0) || t === Infinity) throw new AnalysisError(`${what}row ${i + 1}: time must be finite and ≥ 0, got ${t}`);
     const e = +event[i];
-    const c = remap[codes[i]];
-    codes[i] = c;
-    if (e === 1) nEvent[c]++;
-    else if (e === 0) nCensor[c]++;
-    else throw new AnalysisError(`${what}row ${i + 1}: event must be 1 or 0, got ${event[i]}`);
+    if (e !== 1 && e !== 0) throw new AnalysisError(`${what}row ${i + 1}: event must be 1 or 0, got ${event[i]}`);
+    let c = lastCode;
+    if (group) {
+      const g = group[i];
+      if (g !== lastLabel) {
+        let found: number | undefined;
+        const small = typeof g === "number" && (g | 0) === g && g >= 0 && g < 1024;
+        if (small) found = dense[g as number] >= 0 ? dense[g as number] : undefined;
+        else {
+          if (g === null || g === undefined || (typeof g === "number" && Number.isNaN(g)) || g === "") {
+            throw new AnalysisError(`${what}row ${i + 1}: missing arm`);
+          }
+          found = seen.get(g);
+        }
+        if (found === undefined) {
+          found = firstSeen.length;
+          seen.set(g, found);
+          if (small) dense[g as number] = found;
+          firstSeen.push(g);
+          counts.push(0, 0);
+        }
+        c = found;
+        lastLabel = g;
+        lastCode = c;
+      }
+    }
+    const slot = 2 * c + e;
+    slotOf[i] = slot;
+    counts[slot]++;
   }
+  let levels: ArmLabel[];
+  if (options.levels && group) {
+    levels = [...options.levels];
+    for (const l of firstSeen) {
+      if (!levels.includes(l)) throw new AnalysisError(`${what}arm ${JSON.stringify(l)} is not among the levels ${JSON.stringify(levels)}`);
+    }
+  } else {
+    levels = [...firstSeen].sort(compareLabels);
+  }
+  const k = levels.length;
   const eventTimes: Float64Array[] = [];
   const censorTimes: Float64Array[] = [];
   for (let c = 0; c < k; c++) {
-    if (nEvent[c] + nCensor[c] === 0) throw new AnalysisError(`${what}arm ${JSON.stringify(levels[c])} has no one`);
-    eventTimes.push(new Float64Array(nEvent[c]));
-    censorTimes.push(new Float64Array(nCensor[c]));
+    const f = firstSeen.indexOf(levels[c]);
+    if (f < 0) throw new AnalysisError(`${what}arm ${JSON.stringify(levels[c])} has no one`);
+    censorTimes.push(new Float64Array(counts[2 * f]));
+    eventTimes.push(new Float64Array(counts[2 * f + 1]));
   }
-  nEvent.fill(0);
-  nCensor.fill(0);
+  const slots: Float64Array[] = [];
+  for (let f = 0; f < firstSeen.length; f++) {
+    const c = levels.indexOf(firstSeen[f]);
+    slots.push(censorTimes[c], eventTimes[c]);
+  }
+  const fill = new Int32Array(slots.length);
   for (let i = 0; i < n; i++) {
-    const c = codes[i];
-    if (+event[i] === 1) eventTimes[c][nEvent[c]++] = time[i];
-    else censorTimes[c][nCensor[c]++] = time[i];
+    const slot = slotOf[i];
+    // + 0 turns −0 into 0, so that the bit patterns sort as the numbers.
+    slots[slot][fill[slot]++] = time[i] + 0;
   }
   for (let c = 0; c < k; c++) {
-    eventTimes[c].sort();
-    censorTimes[c].sort();
+    sortNonNegative(eventTimes[c]);
+    sortNonNegative(censorTimes[c]);
   }
   return { levels, eventTimes, censorTimes };
 }
@@ -230,6 +281,8 @@ export function kaplanMeierCurve(arm: ArmLabel, events: Float64Array, censors: F
   let atRisk = cap;
   let s = 1;
   let gw = 0;
+  let sl = 0;
+  let widen = 1;
   let rows = 0;
   while (i < ne || j < nc) {
     const te = i < ne ? events[i] : Infinity;
@@ -249,7 +302,10 @@ export function kaplanMeierCurve(arm: ArmLabel, events: Float64Array, censors: F
       s *= 1 - d / atRisk;
       gw += atRisk > d ? d / (atRisk * (atRisk - d)) : Infinity;
     }
-    const sl = Math.sqrt(gw);
+    if (d > 0) {
+      sl = Math.sqrt(gw);
+      widen = Math.exp(z * sl);
+    }
     time[rows] = t;
     nRisk[rows] = atRisk;
     nEvent[rows] = d;
@@ -261,10 +317,10 @@ export function kaplanMeierCurve(arm: ArmLabel, events: Float64Array, censors: F
       lower[rows] = NaN;
       upper[rows] = NaN;
     } else {
+      // exp(log S ± z σ) = S e^{±zσ}
       se[rows] = s * sl;
-      const ls = Math.log(s);
-      lower[rows] = Math.exp(ls - z * sl);
-      const u = Math.exp(ls + z * sl);
+      lower[rows] = s / widen;
+      const u = s * widen;
       upper[rows] = u < 1 ? u : 1;
     }
     rows++;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AnalysisError } from "../../../analysis/estimate.ts";
-import { kaplanMeier, survivalAt } from "../../../analysis/estimators/kaplan-meier.ts";
+import { kaplanMeier, sortNonNegative, survivalAt } from "../../../analysis/estimators/kaplan-meier.ts";
 import { close, readCsv, readJson, root } from "./reference-data.ts";
 
 const v = readCsv(`${root}../shared/reference/veteran.csv`);
@@ -92,5 +92,25 @@ describe("bad data", () => {
     expect(() => kaplanMeier([1, 2], [1])).toThrow(AnalysisError);
     expect(() => kaplanMeier([1, 2], [1, 1], ["a", "b"], { levels: ["a", "b", "c"] })).toThrow(/arm "c" has no one/);
     expect(() => kaplanMeier([], [])).toThrow(/no observations/);
+  });
+});
+
+describe("the radix sort behind the curves", () => {
+  it("sorts non-negative doubles as the built-in numeric sort, ties and zeros included", () => {
+    let state = 12345;
+    const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (const n of [600, 5000]) {
+      const a = new Float64Array(n);
+      for (let i = 0; i < n; i++) a[i] = i % 7 === 0 ? 0 : i % 5 === 0 ? Math.floor(next() * 10) : -Math.log(next()) * 1e3;
+      const want = a.slice().sort();
+      sortNonNegative(a);
+      expect(Array.from(a)).toEqual(Array.from(want));
+    }
+  });
+
+  it("numeric arm codes in a typed array give numeric levels in ascending order", () => {
+    const fit = kaplanMeier(new Float64Array([3, 1, 2, 5]), new Float64Array([1, 1, 0, 1]), new Float64Array([1, 0, 1, 0]));
+    expect(fit.arms.map((a) => a.arm)).toEqual([0, 1]);
+    expect(Array.from(fit.arms[0].time)).toEqual([1, 5]);
   });
 });
