@@ -60,4 +60,4 @@ export { Rerandomizer, type RerandomizeOptions } from "./rerandomize.ts";
 export { convergenceGuessRate } from "./predictability.ts";
 export { fastStream, keyedStream, newSeed, parseSeed, randomInt, SeedError, seedCommitment, shuffle, uniform, type RandomSource } from "./random.ts";
 export { createEngine, type CodedParticipant, type Engine, type EngineState } from "./engine.ts";
-export { trialDesignOf } from "./from-protocol.ts";
+export { trialDesignOf, type ProtocolDesignView } from "./from-protocol.ts";
