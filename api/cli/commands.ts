@@ -5,3 +5,4 @@ registerCommand("serve", "start the API on an embedded DuckDB file", async () =>
 registerCommand("protocol", "validate protocol files or print a protocol hash", async () => (await import("./protocol.ts")).protocol);
 registerCommand("allocate", "re-derive a trial's allocations from its protocol and seed", async () => (await import("./allocate.ts")).allocate);
 registerCommand("token", "create a bearer token (printed once, stored hashed)", async () => (await import("./token.ts")).token);
+registerCommand("analyze", "run a protocol's analysis plan on a participant file", async () => (await import("./analyze.ts")).analyze);

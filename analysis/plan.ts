@@ -1,0 +1,338 @@
+/**
+ * Runs a protocol's pre-registered analysis plan on a flat participant data set and returns the
+ * contents of `evidence.json`. Pure: the data arrive as columns, nothing is read or written here.
+ *
+ * The data set has one row per participant: `arm` (the arm ids of the protocol), optionally `site`,
+ * the baseline covariates, and one column per outcome (its `column`, default its id); a
+ * time-to-event outcome has two columns (`<id>_time` and `<id>_event`, or its declared `columns`).
+ *
+ * For each outcome and each contrast (every arm against the control arm), the plan's estimators
+ * run on the participants with an observed outcome; subgroup effects (difference in means inside
+ * each level) and their interaction tests (`lm_robust(y ~ t * g, se_type = "HC2")`) run for every
+ * pre-specified subgroup, with Holm and Benjamini–Hochberg over the family of subgroup variables;
+ * survival outcomes get Kaplan–Meier curves per arm, the k-arm log-rank test, restricted means and
+ * Cox hazard ratios; the primary outcome's contrasts get randomization inference that re-runs the
+ * trial's own design.
+ */
+import {
+  outcomeColumns,
+  outcomeEstimators,
+  subgroupId,
+  subgroupLevelOf,
+  subgroupLevels,
+  type Outcome,
+  type Protocol,
+} from "../protocols/index.ts";
+import { fastStream, Rerandomizer, trialDesignOf, type DesignParticipant } from "./design/index.ts";
+import { AnalysisError, type EffectEstimate } from "./estimate.ts";
+import { coxPH } from "./estimators/cox.ts";
+import { differenceInMeans, riskDifference } from "./estimators/difference-in-means.ts";
+import { subgroupAnalysis } from "./estimators/interaction.ts";
+import { kaplanMeier, survivalAt } from "./estimators/kaplan-meier.ts";
+import { lmLin, type Covariate } from "./estimators/lm-lin.ts";
+import { logrank } from "./estimators/logrank.ts";
+import { restrictedMean, rmstDifference } from "./estimators/rmst.ts";
+import { riskRatio } from "./estimators/risk-ratio.ts";
+import {
+  EVIDENCE_SCHEMA_VERSION,
+  type Evidence,
+  type HeterogeneityRow,
+  type RandomizationInference,
+  type ResultRow,
+  type SurvivalSummary,
+} from "./evidence/schema.ts";
+import { benjaminiHochberg, holm } from "./multiplicity.ts";
+
+export type DataColumn = Float64Array | readonly (string | null)[];
+
+export interface DataSet {
+  rows: number;
+  columns: ReadonlyMap<string, DataColumn>;
+}
+
+export interface PlanOptions {
+  /** The protocol's canonical hash, recorded in the evidence. */
+  protocolHash?: string;
+  /** SHA-256 of the data file, recorded in the evidence. */
+  dataSha256?: string | null;
+  /** Seed of the randomization-inference draws (default 1). */
+  seed?: number;
+  /** Override the plan's number of randomization-inference draws (0 skips it). */
+  draws?: number;
+}
+
+const SCALES: Record<string, string> = {
+  difference_in_means: "difference in means",
+  lm_lin: "covariate-adjusted difference in means (Lin 2013)",
+  risk_difference: "risk difference",
+  risk_ratio: "risk ratio",
+  rmst_difference: "difference in restricted mean survival time",
+  cox_hazard_ratio: "hazard ratio",
+};
+
+function numeric(data: DataSet, name: string, what: string): Float64Array {
+  const column = data.columns.get(name);
+  if (!column) throw new AnalysisError(`${what}: the data have no column ${name}`);
+  if (column instanceof Float64Array) return column;
+  const out = new Float64Array(data.rows);
+  for (let i = 0; i < data.rows; i++) {
+    const v = column[i];
+    out[i] = v === null || v === "" ? NaN : v === "true" ? 1 : v === "false" ? 0 : Number(v);
+    if (v !== null && v !== "" && Number.isNaN(out[i])) throw new AnalysisError(`${what}: column ${name} row ${i + 2} is not a number: ${JSON.stringify(v)}`);
+  }
+  return out;
+}
+
+function text(data: DataSet, name: string): (string | null)[] | null {
+  const column = data.columns.get(name);
+  if (!column) return null;
+  if (column instanceof Float64Array) return Array.from(column, (v) => (Number.isNaN(v) ? null : String(v)));
+  return [...column];
+}
+
+function value(data: DataSet, name: string, i: number): string | number | null {
+  const column = data.columns.get(name);
+  if (!column) return null;
+  const v = column[i];
+  return typeof v === "number" ? (Number.isNaN(v) ? null : v) : v;
+}
+
+function row(outcome: string, arm: string, control: string, subgroup: ResultRow["subgroup"], estimator: string, e: EffectEstimate): ResultRow {
+  return {
+    outcome,
+    contrast: `${arm} vs ${control}`,
+    arm,
+    control,
+    subgroup,
+    estimator,
+    scale: SCALES[estimator] ?? estimator,
+    estimate: e.estimate,
+    std_error: e.std_error,
+    ci_lower: e.ci_lower,
+    ci_upper: e.ci_upper,
+    p_value: e.p_value,
+    df: e.df,
+    n: e.n,
+    se_type: e.se_type,
+    warnings: e.warnings,
+  };
+}
+
+export function runPlan(protocol: Protocol, data: DataSet, options: PlanOptions = {}): Evidence {
+  const warnings: string[] = [];
+  const arms = text(data, "arm");
+  if (!arms) throw new AnalysisError("the data have no arm column");
+  const control = protocol.arms.find((a) => a.control)!.id;
+  const armIds = protocol.arms.map((a) => a.id);
+  arms.forEach((a, i) => {
+    if (a === null || !armIds.includes(a)) throw new AnalysisError(`arm: row ${i + 2} has ${JSON.stringify(a)}, not one of the protocol's arms (${armIds.join(", ")})`);
+  });
+  const treated = armIds.filter((a) => a !== control);
+  for (const a of armIds) if (!arms.includes(a)) throw new AnalysisError(`arm ${a}: no participant in the data`);
+
+  const results: ResultRow[] = [];
+  const heterogeneity: HeterogeneityRow[] = [];
+  const survival: SurvivalSummary[] = [];
+  const randomization_inference: RandomizationInference[] = [];
+
+  for (const outcome of protocol.outcomes) {
+    if (!protocol.analysis.outcomes[outcome.id]) continue;
+    const estimators = outcomeEstimators(protocol, outcome.id);
+    if (outcome.type === "time_to_event") {
+      survival.push(analyseSurvival(protocol, outcome, data, arms, control, treated, estimators, results, warnings));
+      continue;
+    }
+    const columns = outcomeColumns(outcome);
+    const y = numeric(data, "value" in columns ? columns.value : outcome.id, `outcome ${outcome.id}`);
+    const observed: number[] = [];
+    for (let i = 0; i < data.rows; i++) if (!Number.isNaN(y[i])) observed.push(i);
+    if (observed.length < data.rows) warnings.push(`outcome ${outcome.id}: ${data.rows - observed.length} of ${data.rows} participants have no value and are left out`);
+    const covariateIds = protocol.analysis.outcomes[outcome.id]?.covariates ?? protocol.analysis.adjustment_covariates;
+
+    for (const arm of treated) {
+      const idx = observed.filter((i) => arms[i] === arm || arms[i] === control);
+      const ys = Float64Array.from(idx, (i) => y[i]);
+      const zs = Uint8Array.from(idx, (i) => (arms[i] === arm ? 1 : 0));
+      const opts = { outcome: outcome.id, term: `${arm} vs ${control}`, level: 1 - protocol.analysis.alpha };
+      for (const estimator of estimators) {
+        if (estimator === "difference_in_means") results.push(row(outcome.id, arm, control, null, estimator, differenceInMeans(ys, zs, opts)));
+        else if (estimator === "risk_difference") results.push(row(outcome.id, arm, control, null, estimator, riskDifference(ys, zs, opts)));
+        else if (estimator === "risk_ratio") results.push(row(outcome.id, arm, control, null, estimator, riskRatio(ys, zs, opts)));
+        else if (estimator === "lm_lin") {
+          const covariates: Covariate[] = covariateIds.map((c) => {
+            const column = data.columns.get(c);
+            if (!column) throw new AnalysisError(`outcome ${outcome.id}: adjustment covariate ${c} is not in the data`);
+            return column instanceof Float64Array ? Float64Array.from(idx, (i) => column[i]) : idx.map((i) => column[i] ?? "");
+          });
+          results.push(row(outcome.id, arm, control, null, estimator, lmLin(ys, zs, covariates, { ...opts, names: covariateIds })));
+        }
+      }
+      // "For whom": effects inside each level of each pre-specified subgroup, and the interaction test.
+      const family: { variable: string; p: number }[] = [];
+      for (const subgroup of protocol.subgroups) {
+        const id = subgroupId(subgroup);
+        const inLevel: number[] = [];
+        const levels: string[] = [];
+        for (const i of idx) {
+          const level = subgroupLevelOf(subgroup, value(data, subgroup.variable, i));
+          if (level !== undefined) {
+            inLevel.push(i);
+            levels.push(level);
+          }
+        }
+        if (inLevel.length === 0) {
+          warnings.push(`subgroup ${id}: the data have no values of ${subgroup.variable}; skipped`);
+          continue;
+        }
+        const analysis = subgroupAnalysis(
+          Float64Array.from(inLevel, (i) => y[i]),
+          Uint8Array.from(inLevel, (i) => (arms[i] === arm ? 1 : 0)),
+          levels,
+          { variable: id, outcome: outcome.id, level: 1 - protocol.analysis.alpha },
+        );
+        const order = subgroupLevels(subgroup);
+        for (const { level, effect } of [...analysis.levels].sort((a, b) => order.indexOf(String(a.level)) - order.indexOf(String(b.level)))) {
+          results.push(row(outcome.id, arm, control, { variable: id, level: String(level) }, "difference_in_means", effect));
+        }
+        family.push({ variable: id, p: analysis.interaction_p_value });
+      }
+      const pHolm = holm(family.map((f) => f.p));
+      const pBh = benjaminiHochberg(family.map((f) => f.p));
+      family.forEach((f, k) =>
+        heterogeneity.push({ outcome: outcome.id, contrast: `${arm} vs ${control}`, variable: f.variable, interaction_p_value: f.p, p_holm: pHolm[k], p_bh: pBh[k] }),
+      );
+      if (outcome.id === protocol.analysis.primary_outcome) {
+        const draws = options.draws ?? protocol.analysis.randomization_inference?.draws ?? 0;
+        if (draws > 0) randomization_inference.push(randomizationInference(protocol, data, arms, y, arm, control, draws, options.seed ?? 1));
+      }
+    }
+  }
+
+  return {
+    schema_version: EVIDENCE_SCHEMA_VERSION,
+    protocol: { id: protocol.id, version: protocol.version, hash: options.protocolHash ?? "", title: protocol.title.en },
+    data: { n: data.rows, sha256: options.dataSha256 ?? null },
+    results,
+    heterogeneity,
+    survival,
+    randomization_inference,
+    warnings,
+  };
+}
+
+function analyseSurvival(
+  protocol: Protocol,
+  outcome: Outcome,
+  data: DataSet,
+  arms: (string | null)[],
+  control: string,
+  treated: string[],
+  estimators: string[],
+  results: ResultRow[],
+  warnings: string[],
+): SurvivalSummary {
+  const columns = outcomeColumns(outcome) as { time: string; event: string };
+  const time = numeric(data, columns.time, `outcome ${outcome.id}`);
+  const event = numeric(data, columns.event, `outcome ${outcome.id}`);
+  const idx: number[] = [];
+  for (let i = 0; i < data.rows; i++) if (!Number.isNaN(time[i]) && !Number.isNaN(event[i])) idx.push(i);
+  if (idx.length < data.rows) warnings.push(`outcome ${outcome.id}: ${data.rows - idx.length} of ${data.rows} participants have no time or event and are left out`);
+  const t = Float64Array.from(idx, (i) => time[i]);
+  const d = Float64Array.from(idx, (i) => event[i]);
+  const g = idx.map((i) => arms[i]!);
+  const levels = protocol.arms.map((a) => a.id);
+  const settings = protocol.analysis.outcomes[outcome.id]!;
+  const level = 1 - protocol.analysis.alpha;
+  const fit = kaplanMeier(t, d, g, { levels, outcome: outcome.id, level });
+  const points = settings.time_points ?? [];
+  const summary: SurvivalSummary = {
+    outcome: outcome.id,
+    arms: fit.arms.map((curve) => {
+      const at = survivalAt(curve, points);
+      const rm = settings.rmst_tau !== undefined && estimators.includes("rmst") ? restrictedMean(curve, settings.rmst_tau) : null;
+      return {
+        arm: String(curve.arm),
+        n: curve.n,
+        events: curve.events,
+        median: curve.median,
+        median_ci_lower: curve.median_lower,
+        median_ci_upper: curve.median_upper,
+        at: at.time.map((time, k) => ({
+          time,
+          surv: at.surv[k],
+          std_err: Number.isFinite(at.std_err[k]) ? at.std_err[k] : null,
+          lower: Number.isFinite(at.lower[k]) ? at.lower[k] : null,
+          upper: Number.isFinite(at.upper[k]) ? at.upper[k] : null,
+        })),
+        rmst: rm ? { tau: rm.tau, estimate: rm.rmean, std_error: rm.std_error } : null,
+      };
+    }),
+    logrank: { chisq: NaN, df: levels.length - 1, p_value: NaN },
+  };
+  const lr = logrank(t, d, g, { levels, outcome: outcome.id });
+  summary.logrank = { chisq: lr.chisq, df: lr.df, p_value: lr.p_value };
+  for (const arm of treated) {
+    const pair = idx.map((_, k) => k).filter((k) => g[k] === arm || g[k] === control);
+    const tp = Float64Array.from(pair, (k) => t[k]);
+    const dp = Float64Array.from(pair, (k) => d[k]);
+    const gp = pair.map((k) => g[k]);
+    if (estimators.includes("rmst") && settings.rmst_tau !== undefined) {
+      const diff = rmstDifference(tp, dp, gp, settings.rmst_tau, { treatment: arm, control, levels: [control, arm], outcome: outcome.id, level });
+      results.push(row(outcome.id, arm, control, null, "rmst_difference", diff.difference));
+    }
+    if (estimators.includes("cox")) {
+      const cox = coxPH({ time: tp, event: dp, group: gp }, { levels: [control, arm], reference: control, ties: "efron", level, outcome: outcome.id });
+      const coef = cox.coefficients[0];
+      const hr = cox.hazard_ratios[0];
+      results.push({
+        ...row(outcome.id, arm, control, null, "cox_hazard_ratio", coef),
+        estimate: hr.hr,
+        std_error: coef.std_error,
+        ci_lower: hr.lower,
+        ci_upper: hr.upper,
+        warnings: [...coef.warnings, "std_error is that of the log hazard ratio"],
+      });
+    }
+  }
+  return summary;
+}
+
+/**
+ * Two-sided randomization p-value of the difference in means between `arm` and `control`: the
+ * share of re-randomizations, drawn by the trial's own design, whose difference is at least as far
+ * from zero as the observed one (outcomes held fixed: the sharp null of no effect for anyone).
+ */
+function randomizationInference(protocol: Protocol, data: DataSet, arms: (string | null)[], y: Float64Array, arm: string, control: string, draws: number, seed: number): RandomizationInference {
+  const design = trialDesignOf(protocol);
+  const armIndex = new Map(protocol.arms.map((a, k) => [a.id, k]));
+  const site = text(data, "site");
+  const covariateIds = protocol.covariates.map((c) => c.id).filter((c) => data.columns.has(c));
+  const participants: DesignParticipant[] = Array.from({ length: data.rows }, (_, i) => ({
+    site: site?.[i] ?? protocol.sites[0].id,
+    covariates: Object.fromEntries(covariateIds.map((c) => [c, value(data, c, i)])),
+    enrolled_at: (text(data, "enrolled_at")?.[i] ?? undefined) as string | undefined,
+  }));
+  const realized = Int8Array.from(arms, (a) => armIndex.get(a!)!);
+  const rr = new Rerandomizer(design, participants, { realized });
+  const a = armIndex.get(arm)!;
+  const c = armIndex.get(control)!;
+  const diff = (assign: Int8Array) => {
+    let s1 = 0, n1 = 0, s0 = 0, n0 = 0;
+    for (let i = 0; i < assign.length; i++) {
+      if (Number.isNaN(y[i])) continue;
+      if (assign[i] === a) (s1 += y[i]), n1++;
+      else if (assign[i] === c) (s0 += y[i]), n0++;
+    }
+    return s1 / n1 - s0 / n0;
+  };
+  const observed = diff(realized);
+  const out = new Int8Array(data.rows);
+  const rng = fastStream(seed);
+  let extreme = 0;
+  const tolerance = 1e-9 * Math.max(1, Math.abs(observed));
+  for (let k = 0; k < draws; k++) {
+    rr.draw(rng, out);
+    if (Math.abs(diff(out)) >= Math.abs(observed) - tolerance) extreme++;
+  }
+  return { outcome: protocol.analysis.primary_outcome, contrast: `${arm} vs ${control}`, statistic: "difference in means", observed, p_value: extreme / draws, draws, design: rr.description, seed: String(seed) };
+}
