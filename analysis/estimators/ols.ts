@@ -194,7 +194,7 @@ export function olsFit(y: ArrayLike<number>, columns: ArrayLike<number>[], optio
     const aFlat = new Float64Array(m * p);
     a.forEach((ak, k) => aFlat.set(ak, k * p));
     const betaRes = Float64Array.from(beta);
-    const sse = heteroskedasticPass(X, R, means, yF, betaRes, chol, aFlat, m, seType, variances, outcome);
+    const sse = heteroskedasticPass(X, R, means, yF, betaRes, xtxInv, aFlat, m, seType, variances, outcome);
     if (seType === "classical") {
       const sigma2 = sse / (n - rank);
       for (let k = 0; k < m; k++) {
@@ -214,33 +214,47 @@ export function olsFit(y: ArrayLike<number>, columns: ArrayLike<number>[], optio
 
 const CHUNK = 256;
 
-/** X'X and X'y of the centred columns, through a row-major buffer of CHUNK rows. */
+/**
+ * X'X and X'y of the centred columns, a column-major chunk of CHUNK rows at a time: each entry is
+ * a dot product with four running sums in registers rather than a store per multiply-add.
+ */
 function accumulateCrossProducts(X: Float64Array[], means: Float64Array, y: Float64Array, xtx: Float64Array, xty: Float64Array): void {
   const p = X.length;
   const n = y.length;
-  const buf = new Float64Array(CHUNK * p);
+  const q = p + 1;
+  const buf = new Float64Array(CHUNK * q);
   for (let start = 0; start < n; start += CHUNK) {
     const m = Math.min(CHUNK, n - start);
     for (let j = 0; j < p; j++) {
       const c = X[j];
       const mu = means[j];
-      for (let r = 0; r < m; r++) buf[r * p + j] = c[start + r] - mu;
+      const o = j * CHUNK;
+      for (let r = 0; r < m; r++) buf[o + r] = c[start + r] - mu;
     }
-    for (let r = 0; r < m; r++) {
-      const o = r * p;
-      const yi = y[start + r];
-      for (let a = 0; a < p; a++) {
-        const ra = buf[o + a];
-        xty[a] += ra * yi;
-        const base = a * p;
-        for (let b = a; b < p; b++) xtx[base + b] += ra * buf[o + b];
+    const oy = p * CHUNK;
+    for (let r = 0; r < m; r++) buf[oy + r] = y[start + r];
+    for (let a = 0; a < p; a++) {
+      const oa = a * CHUNK;
+      for (let b = a; b <= p; b++) {
+        const ob = b * CHUNK;
+        let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+        let r = 0;
+        for (; r + 3 < m; r += 4) {
+          t0 += buf[oa + r] * buf[ob + r];
+          t1 += buf[oa + r + 1] * buf[ob + r + 1];
+          t2 += buf[oa + r + 2] * buf[ob + r + 2];
+          t3 += buf[oa + r + 3] * buf[ob + r + 3];
+        }
+        for (; r < m; r++) t0 += buf[oa + r] * buf[ob + r];
+        if (b === p) xty[a] += t0 + t1 + t2 + t3;
+        else xtx[a * p + b] += t0 + t1 + t2 + t3;
       }
     }
   }
 }
 
 /**
- * One pass for HC0–HC3: residuals from R, leverages h = |L⁻¹x̃|² when needed, and the variance
+ * One pass for HC0–HC3: residuals from R, leverages h = x̃'(X'X)⁻¹x̃ when needed, and the variance
  * Σ ω_i (a_k'x̃_i)² of each requested contrast (a_k stored row-wise in aFlat). Returns Σe².
  */
 function heteroskedasticPass(
@@ -249,7 +263,7 @@ function heteroskedasticPass(
   means: Float64Array,
   y: Float64Array,
   beta: Float64Array,
-  chol: CholeskyFactor,
+  xtxInv: Float64Array,
   aFlat: Float64Array,
   m: number,
   seType: SeType,
@@ -258,14 +272,14 @@ function heteroskedasticPass(
 ): number {
   const p = X.length;
   const n = y.length;
-  const L = chol.L;
-  const kept = chol.kept;
+  // Upper triangle of (X'X)⁻¹ with doubled off-diagonal entries.
+  const upper = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) for (let k = i; k < p; k++) upper[i * p + k] = (k === i ? 1 : 2) * xtxInv[i * p + k];
   const leverage = seType === "HC2" || seType === "HC3";
   const hc3 = seType === "HC3";
   const classical = seType === "classical";
   const buf = new Float64Array(CHUNK * p);
   const res = new Float64Array(CHUNK);
-  const z = new Float64Array(p);
   let sse = 0;
   for (let start = 0; start < n; start += CHUNK) {
     const cm = Math.min(CHUNK, n - start);
@@ -285,15 +299,14 @@ function heteroskedasticPass(
       if (classical) continue;
       const o = r * p;
       if (leverage) {
+        // h = x'(X'X)⁻¹x as a quadratic form over the upper triangle (independent products).
         let h = 0;
         for (let i = 0; i < p; i++) {
-          if (kept[i] === 0) { z[i] = 0; continue; }
-          let t = buf[o + i];
-          const li = i * p;
-          for (let k = 0; k < i; k++) t -= L[li + k] * z[k];
-          t /= L[li + i];
-          z[i] = t;
-          h += t * t;
+          const xi = buf[o + i];
+          const ui = i * p;
+          let t = 0;
+          for (let k = i; k < p; k++) t += upper[ui + k] * buf[o + k];
+          h += xi * t;
         }
         if (!(1 - h > 1e-10)) throw new AnalysisError(`${outcome}: observation ${start + r} has leverage 1; ${seType} standard errors are undefined`);
         w = hc3 ? w / ((1 - h) * (1 - h)) : w / (1 - h);
