@@ -1,0 +1,98 @@
+/**
+ * The six estimators of ../shared/bench/README.md, timed the way R times them (data in memory,
+ * estimator only), with the same names, next to R in the same run.
+ *
+ *   Rscript ../shared/bench/make_data.R 1000000 /tmp/bench-1m.csv
+ *   npm run bench:estimators -- /tmp/bench-1m.csv [--runs 5] [--r]
+ *
+ * Prints `name<TAB>seconds` (the median of --runs runs) per estimator. With --r, also runs
+ * ../shared/bench/r_peer.R (R's times) and bench/r_estimates.R (R's numbers) on the same file and
+ * prints R's time, the ratio, and whether the estimates, standard errors and df equal R's to 1e-6.
+ */
+import { execFileSync } from "node:child_process";
+import { parseArgs } from "node:util";
+import { readTable } from "../api/datasets/table.ts";
+import { differenceInMeans, differenceInMeansBlocked, kaplanMeier, lmLin, logrank, olsFit, olsTerm } from "../analysis/index.ts";
+
+const { values, positionals } = parseArgs({ options: { runs: { type: "string", default: "5" }, r: { type: "boolean", default: false } }, allowPositionals: true });
+const file = positionals[0];
+if (!file) {
+  console.error("usage: npm run bench:estimators -- <csv from make_data.R> [--runs 5] [--r]");
+  process.exit(1);
+}
+const runs = Number(values.runs);
+const table = await readTable(file);
+const col = (name: string) => table.columns.get(name) as Float64Array;
+const y = col("y");
+const t = col("t");
+const site = table.columns.get("site") as string[];
+const xs = Array.from({ length: 10 }, (_, j) => col(`x${j + 1}`));
+const x1 = col("x1");
+const time = col("time");
+const status = col("status");
+
+type Numbers = Record<string, number | number[]>;
+const estimators: [string, () => Numbers][] = [
+  ["difference_in_means", () => pick(differenceInMeans(y, t))],
+  ["difference_in_means_blocked", () => pick(differenceInMeansBlocked(y, t, site))],
+  ["lin_10_covariates_hc2", () => pick(lmLin(y, t, xs))],
+  [
+    "ols_interaction_hc2",
+    () => {
+      const tx = new Float64Array(y.length);
+      for (let i = 0; i < y.length; i++) tx[i] = t[i] * x1[i];
+      const fit = olsFit(y, [t, x1, tx], { names: ["t", "x1", "t:x1"], seType: "HC2" });
+      return pick(olsTerm(fit, fit.names.indexOf("t:x1"), "ols"));
+    },
+  ],
+  [
+    "kaplan_meier",
+    () => {
+      const fit = kaplanMeier(time, status, t);
+      return { median: fit.arms.map((a) => a.median ?? NaN) };
+    },
+  ],
+  ["logrank", () => ({ chisq: logrank(time, status, t).chisq })],
+];
+
+function pick(e: { estimate: number; std_error: number; df: number | null }): Numbers {
+  return { estimate: e.estimate, std_error: e.std_error, df: e.df ?? Infinity };
+}
+
+const ours = new Map<string, { seconds: number; numbers: Numbers }>();
+for (const [name, run] of estimators) {
+  const times: number[] = [];
+  let numbers: Numbers = {};
+  for (let k = 0; k < runs; k++) {
+    const t0 = performance.now();
+    numbers = run();
+    times.push((performance.now() - t0) / 1000);
+  }
+  times.sort((a, b) => a - b);
+  ours.set(name, { seconds: times[Math.floor(times.length / 2)], numbers });
+  if (!values.r) console.log(`${name}\t${times[Math.floor(times.length / 2)].toFixed(4)}`);
+}
+
+if (values.r) {
+  const rTimes = new Map(
+    execFileSync("Rscript", ["../shared/bench/r_peer.R", file], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .map((line) => line.split("\t"))
+      .map(([name, s]) => [name, Number(s)] as const),
+  );
+  const rNumbers = JSON.parse(execFileSync("Rscript", ["bench/r_estimates.R", file], { encoding: "utf8", maxBuffer: 1 << 24 }));
+  console.log(`# ${table.rows.toLocaleString("en")} rows; ours: median of ${runs} runs; R: one run of r_peer.R`);
+  console.log("name\tseconds\tR_seconds\tR/ours\tsame_numbers");
+  for (const [name, { seconds, numbers }] of ours) {
+    const r = rNumbers[name] as Record<string, number | number[]>;
+    const same = Object.entries(numbers).every(([k, v]) => {
+      const ref = r?.[k];
+      const a = Array.isArray(v) ? v : [v];
+      const b = Array.isArray(ref) ? ref : [ref];
+      return a.length === b.length && a.every((x, i) => Math.abs(x - (b[i] as number)) <= 1e-6 * Math.max(1, Math.abs(b[i] as number)) || (x === Infinity && (b[i] as number) > 1e6));
+    });
+    const rs = rTimes.get(name) ?? NaN;
+    console.log(`${name}\t${seconds.toFixed(4)}\t${rs.toFixed(4)}\t${(rs / seconds).toFixed(1)}\t${same ? "yes" : "NO"}`);
+  }
+}
