@@ -50,6 +50,7 @@ export async function allocate(args: string[], io: CliIO): Promise<number> {
     return 1;
   }
   const siteIds = new Set(protocol.sites.map((s) => s.id));
+  const types = new Map(protocol.covariates.map((c) => [c.id, c.type]));
   const text = (name: string, i: number) => (table.columns.get(name) as (string | null)[] | undefined)?.[i] ?? null;
   const covariateNames = table.names.filter((n) => n !== "id" && n !== "site" && n !== "enrolled_at");
   const participants: DesignParticipant[] = [];
@@ -60,10 +61,10 @@ export async function allocate(args: string[], io: CliIO): Promise<number> {
       problems.push(`${file}:${line}: column site: unknown site ${JSON.stringify(site ?? "")} (ukendt sted); the protocol has ${[...siteIds].join(", ")}`);
       continue;
     }
-    const covariates: Record<string, string> = {};
+    const covariates: Record<string, string | number | boolean> = {};
     for (const name of covariateNames) {
       const v = text(name, i);
-      if (v !== null && v !== "") covariates[name] = v;
+      if (v !== null && v !== "") covariates[name] = typed(types.get(name), v);
     }
     participants.push({ id: text("id", i) ?? String(line), site, covariates, enrolled_at: text("enrolled_at", i) ?? undefined });
   }
@@ -91,4 +92,14 @@ export async function allocate(args: string[], io: CliIO): Promise<number> {
   if (values.out) await writeFile(values.out, csv);
   else io.out(csv);
   return 0;
+}
+
+/**
+ * A CSV cell as the API would have received it: booleans as true/false (from 1/0 or true/false),
+ * numbers as numbers, so that strata and factor levels get the same labels on both paths.
+ */
+function typed(type: string | undefined, v: string): string | number | boolean {
+  if (type === "boolean") return v === "1" || v.toLowerCase() === "true" ? true : v === "0" || v.toLowerCase() === "false" ? false : v;
+  if (type === "number" || type === "integer") return Number.isFinite(Number(v)) ? Number(v) : v;
+  return v;
 }
