@@ -92,6 +92,8 @@ export interface CoxFit {
 
 interface Design {
   terms: string[];
+  /** Per term: a warning when the coefficient is bound to be infinite. */
+  notes: string[][];
   p: number;
   /** Centred covariates, row-major n × p, in ascending time order. */
   x: Float64Array;
@@ -105,6 +107,7 @@ function buildDesign(data: CoxData, options: CoxOptions): Design {
   if (n === 0) throw new AnalysisError(`${what}no observations`);
   if (data.event.length !== n) throw new AnalysisError(`${what}time has ${n} values but event has ${data.event.length}`);
   const columns: { name: string; values: Float64Array }[] = [];
+  const zeroEventLevels: ArmLabel[] = [];
   if (data.group) {
     const g = data.group;
     if (g.length !== n) throw new AnalysisError(`${what}time has ${n} values but group has ${g.length}`);
@@ -121,6 +124,11 @@ function buildDesign(data: CoxData, options: CoxOptions): Design {
     for (const l of levels) if (!present.has(l)) throw new AnalysisError(`${what}group level ${JSON.stringify(l)} has no one`);
     const reference = options.reference ?? levels[0];
     if (!levels.includes(reference)) throw new AnalysisError(`${what}reference level ${JSON.stringify(reference)} is not among ${JSON.stringify(levels)}`);
+    const eventsByLevel = new Map<ArmLabel, number>(levels.map((l) => [l, 0]));
+    for (let i = 0; i < n; i++) if (+data.event[i] === 1) eventsByLevel.set(g[i], (eventsByLevel.get(g[i]) ?? 0) + 1);
+    for (const l of levels) {
+      if (eventsByLevel.get(l) === 0) zeroEventLevels.push(l);
+    }
     for (const l of levels) {
       if (l === reference) continue;
       const values = new Float64Array(n);
@@ -168,7 +176,12 @@ function buildDesign(data: CoxData, options: CoxOptions): Design {
     events += status[r];
   }
   if (events === 0) throw new AnalysisError(`${what}no events: the Cox model is undefined`);
-  return { terms: columns.map((c) => c.name), p, x, time, status };
+  const notes = columns.map(() => [] as string[]);
+  if (zeroEventLevels.length > 0) {
+    const note = `no events in group level(s) ${zeroEventLevels.map((l) => JSON.stringify(l)).join(", ")}: the hazard ratio is not finite (coxph warns likewise)`;
+    for (const m of notes.slice(0, columns.length - Object.keys(data.covariates ?? {}).length)) m.push(note);
+  }
+  return { terms: columns.map((c) => c.name), notes, p, x, time, status };
 }
 
 interface Evaluation {
@@ -307,7 +320,7 @@ export function coxPH(data: CoxData, options: CoxOptions = {}): CoxFit {
       n,
       se_type: "model",
       level,
-      warnings: [...warnings],
+      warnings: [...warnings, ...d.notes[j]],
     }),
   );
   let wald = 0;

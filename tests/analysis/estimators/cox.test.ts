@@ -39,3 +39,19 @@ describe("Cox PH against survival::coxph", () => {
     expect(() => coxPH({ time: [1, 2], event: [1, 1], covariates: { x: [0, NaN] } })).toThrow(/row 2: covariate x/);
   });
 });
+
+describe("Cox options", () => {
+  it("another reference level flips the sign of the log hazard ratio", () => {
+    const v2 = { time: v.time as number[], event: v.status as number[], group: v.arm as string[] };
+    const a = coxPH(v2).coefficients[0];
+    const b = coxPH(v2, { reference: "test" }).coefficients[0];
+    expect(b.term).toBe("standard vs test");
+    expect(b.estimate).toBeCloseTo(-a.estimate, 10);
+    expect(b.std_error).toBeCloseTo(a.std_error, 10);
+  });
+
+  it("warns when a group level has no events", () => {
+    const fit = coxPH({ time: [1, 2, 3, 4, 5, 6], event: [1, 1, 1, 0, 0, 0], group: ["a", "a", "a", "b", "b", "b"] });
+    expect(fit.coefficients[0].warnings.join(" ")).toMatch(/no events in group level\(s\) "b"/);
+  });
+});

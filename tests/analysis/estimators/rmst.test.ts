@@ -32,3 +32,16 @@ describe("RMST against print(survfit, rmean = 365)", () => {
     expect(() => restrictedMean(a, 0)).toThrow(/invalid tau/);
   });
 });
+
+describe("RMST difference options", () => {
+  it("picks the named arms among three and warns when tau is past an arm's last time", () => {
+    const time = [1, 2, 3, 1, 2, 4, 2, 3, 5];
+    const event = [1, 1, 1, 1, 1, 1, 1, 1, 0];
+    const arm = ["a", "a", "a", "b", "b", "b", "c", "c", "c"];
+    const r = rmstDifference(time, event, arm, 4.5, { treatment: "c", control: "b" });
+    expect(r.difference.term).toBe("c vs b");
+    expect(r.difference.estimate).toBeCloseTo(r.arms[2].rmean - r.arms[1].rmean, 14);
+    expect(r.difference.warnings.join(" ")).toMatch(/after the last observed time in arm b/);
+    expect(() => rmstDifference(time, event, arm, 4, { treatment: "d" })).toThrow(/arm "d" not found/);
+  });
+});
