@@ -134,9 +134,11 @@ export function olsFit(y: ArrayLike<number>, columns: ArrayLike<number>[], optio
   const xtx = new Float64Array(p * p);
   const xty = new Float64Array(p);
   const row = new Float64Array(p);
-  const toF64 = (c: ArrayLike<number> | null): Float64Array =>
-    c === null ? new Float64Array(n).fill(1) : c instanceof Float64Array ? c : Float64Array.from(c);
-  const X: Float64Array[] = cols.map(toF64);
+  // The intercept stays a null column (no array of ones is allocated); 0/1 treatment columns
+  // may stay Uint8Array.
+  const toF64 = (c: ArrayLike<number> | null): Column =>
+    c === null ? null : c instanceof Float64Array || c instanceof Uint8Array || c instanceof Int32Array ? c : Float64Array.from(c);
+  const X: Column[] = cols.map(toF64);
   const yF = y instanceof Float64Array ? y : Float64Array.from(y);
   accumulateCrossProducts(X, means, yF, xtx, xty);
   for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) xtx[a * p + b] = xtx[b * p + a];
@@ -167,13 +169,16 @@ export function olsFit(y: ArrayLike<number>, columns: ArrayLike<number>[], optio
   });
   const a = contrasts.map((c) => matVec(xtxInv, c, p)); // a_k = (X'X)⁻¹ c_k
 
-  const R: Float64Array[] = options.residualColumns
+  const R: Column[] = options.residualColumns
     ? (intercept ? [null, ...options.residualColumns] : options.residualColumns).map(toF64)
     : X;
   const beta = coefficients.map((b, j) => (aliased[j] ? 0 : b));
   const residual = (i: number): number => {
     let fit = 0;
-    for (let j = 0; j < p; j++) fit += beta[j] * R[j][i];
+    for (let j = 0; j < p; j++) {
+      const c = R[j];
+      fit += beta[j] * (c === null ? 1 : c[i]);
+    }
     return yF[i] - fit;
   };
 
@@ -184,7 +189,10 @@ export function olsFit(y: ArrayLike<number>, columns: ArrayLike<number>[], optio
     if (codes.length !== n) throw new AnalysisError(`${outcome}: ${codes.length} cluster labels for ${n} observations`);
     if (levels.length < 2) throw new AnalysisError(`${outcome}: CR2 needs at least two clusters, found ${levels.length}`);
     const cr2 = cr2Variance(n, p, codes, levels.length, (i, out) => {
-      for (let j = 0; j < p; j++) out[j] = X[j][i] - means[j];
+      for (let j = 0; j < p; j++) {
+        const c = X[j];
+        out[j] = c === null ? 1 : c[i] - means[j];
+      }
     }, residual, chol, xtxInv, a);
     for (let k = 0; k < m; k++) {
       variances[k] = cr2.variances[k];
@@ -213,12 +221,14 @@ export function olsFit(y: ArrayLike<number>, columns: ArrayLike<number>[], optio
 }
 
 const CHUNK = 256;
+/** A design column as the hot loops read it; null is the intercept. */
+type Column = Float64Array | Uint8Array | Int32Array | null;
 
 /**
  * X'X and X'y of the centred columns, a column-major chunk of CHUNK rows at a time: each entry is
  * a dot product with four running sums in registers rather than a store per multiply-add.
  */
-function accumulateCrossProducts(X: Float64Array[], means: Float64Array, y: Float64Array, xtx: Float64Array, xty: Float64Array): void {
+function accumulateCrossProducts(X: Column[], means: Float64Array, y: Float64Array, xtx: Float64Array, xty: Float64Array): void {
   const p = X.length;
   const n = y.length;
   const q = p + 1;
@@ -229,7 +239,8 @@ function accumulateCrossProducts(X: Float64Array[], means: Float64Array, y: Floa
       const c = X[j];
       const mu = means[j];
       const o = j * CHUNK;
-      for (let r = 0; r < m; r++) buf[o + r] = c[start + r] - mu;
+      if (c === null) for (let r = 0; r < m; r++) buf[o + r] = 1;
+      else for (let r = 0; r < m; r++) buf[o + r] = c[start + r] - mu;
     }
     const oy = p * CHUNK;
     for (let r = 0; r < m; r++) buf[oy + r] = y[start + r];
@@ -258,8 +269,8 @@ function accumulateCrossProducts(X: Float64Array[], means: Float64Array, y: Floa
  * Σ ω_i (a_k'x̃_i)² of each requested contrast (a_k stored row-wise in aFlat). Returns Σe².
  */
 function heteroskedasticPass(
-  X: Float64Array[],
-  R: Float64Array[],
+  X: Column[],
+  R: Column[],
   means: Float64Array,
   y: Float64Array,
   beta: Float64Array,
@@ -287,10 +298,13 @@ function heteroskedasticPass(
     for (let j = 0; j < p; j++) {
       const c = X[j];
       const mu = means[j];
-      for (let r = 0; r < cm; r++) buf[r * p + j] = c[start + r] - mu;
+      if (c === null) for (let r = 0; r < cm; r++) buf[r * p + j] = 1;
+      else for (let r = 0; r < cm; r++) buf[r * p + j] = c[start + r] - mu;
       const rc = R[j];
       const bj = beta[j];
-      if (bj !== 0) for (let r = 0; r < cm; r++) res[r] -= bj * rc[start + r];
+      if (bj === 0) continue;
+      if (rc === null) for (let r = 0; r < cm; r++) res[r] -= bj;
+      else for (let r = 0; r < cm; r++) res[r] -= bj * rc[start + r];
     }
     for (let r = 0; r < cm; r++) {
       const e = res[r];
