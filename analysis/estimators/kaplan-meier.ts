@@ -265,7 +265,22 @@ export function curveMedian(y: ArrayLike<number>, x: ArrayLike<number>): number 
 export function kaplanMeierCurve(arm: ArmLabel, events: Float64Array, censors: Float64Array, level = 0.95): KaplanMeierCurve {
   const ne = events.length;
   const nc = censors.length;
-  const cap = ne + nc;
+  // Count the distinct times first so that the columns are allocated at their final size.
+  let distinct = 0;
+  {
+    let i = 0;
+    let j = 0;
+    while (i < ne || j < nc) {
+      const te = i < ne ? events[i] : Infinity;
+      const tc = j < nc ? censors[j] : Infinity;
+      const t = te < tc ? te : tc;
+      while (i < ne && events[i] === t) i++;
+      while (j < nc && censors[j] === t) j++;
+      distinct++;
+    }
+  }
+  const total = ne + nc;
+  const cap = distinct;
   const time = new Float64Array(cap);
   const nRisk = new Float64Array(cap);
   const nEvent = new Float64Array(cap);
@@ -278,7 +293,7 @@ export function kaplanMeierCurve(arm: ArmLabel, events: Float64Array, censors: F
   const z = qnorm(1 - (1 - level) / 2);
   let i = 0;
   let j = 0;
-  let atRisk = cap;
+  let atRisk = total;
   let s = 1;
   let gw = 0;
   let sl = 0;
@@ -329,7 +344,7 @@ export function kaplanMeierCurve(arm: ArmLabel, events: Float64Array, censors: F
   const cut = (a: Float64Array) => a.subarray(0, rows);
   const curve: KaplanMeierCurve = {
     arm,
-    n: cap,
+    n: total,
     events: ne,
     time: cut(time),
     n_risk: cut(nRisk),
