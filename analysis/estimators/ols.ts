@@ -12,6 +12,9 @@
  *       V = (X'X)⁻¹ Σ_s X_s' A_s e_s e_s' A_s X_s (X'X)⁻¹,  A_s = (I − H_ss)^{−1/2}
  *       (symmetric inverse square root; a generalized one when I − H_ss is singular).
  *
+ *     CR0: the same with A_s = I; "stata" (CR1): CR0 × (N − 1)/(N − k) · G/(G − 1); both with
+ *       df = G − 1 (G clusters), as lm_robust.
+ *
  * Degrees of freedom: N − k (k = rank of X) for classical and HC0–HC3, as lm_robust; for CR2 the
  * Bell–McCaffrey Satterthwaite df of each coefficient c'β̂: with G = (I − H)[g_1 … g_S],
  * g_s = A_s X_s (X'X)⁻¹ c placed on cluster s, df = tr(G'G)² / tr((G'G)²) — lm_robust's CR2 df.
@@ -56,7 +59,7 @@ import {
   type CholeskyFactor,
 } from "../linear-algebra.ts";
 
-export type SeType = "classical" | "HC0" | "HC1" | "HC2" | "HC3" | "CR2";
+export type SeType = "classical" | "HC0" | "HC1" | "HC2" | "HC3" | "CR0" | "stata" | "CR2";
 
 export interface OlsOptions {
   /** Names of the columns (without the intercept), default x1, x2, … */
@@ -105,7 +108,9 @@ export function olsFit(y: ArrayLike<number>, columns: ArrayLike<number>[], optio
   const p = cols.length;
   const seType: SeType = options.seType ?? (options.clusters ? "CR2" : "HC2");
   const warnings: string[] = [];
-  if (seType === "CR2" && !options.clusters) throw new AnalysisError(`${outcome}: CR2 standard errors need clusters`);
+  const clustered = seType === "CR2" || seType === "CR0" || seType === "stata";
+  if (clustered && !options.clusters) throw new AnalysisError(`${outcome}: ${seType} standard errors need clusters`);
+  if (!clustered && options.clusters) throw new AnalysisError(`${outcome}: clusters were given with se_type ${seType}; use CR2, CR0 or stata`);
 
   let constant = true;
   for (let i = 0; i < n; i++) {
@@ -184,19 +189,21 @@ export function olsFit(y: ArrayLike<number>, columns: ArrayLike<number>[], optio
 
   const variances = new Float64Array(m);
   const df = new Float64Array(p).fill(NaN);
-  if (seType === "CR2") {
+  if (clustered) {
     const { codes, levels } = groupCodes(options.clusters!);
     if (codes.length !== n) throw new AnalysisError(`${outcome}: ${codes.length} cluster labels for ${n} observations`);
-    if (levels.length < 2) throw new AnalysisError(`${outcome}: CR2 needs at least two clusters, found ${levels.length}`);
+    if (levels.length < 2) throw new AnalysisError(`${outcome}: ${seType} needs at least two clusters, found ${levels.length}`);
     const cr2 = cr2Variance(n, p, codes, levels.length, (i, out) => {
       for (let j = 0; j < p; j++) {
         const c = X[j];
         out[j] = c === null ? 1 : c[i] - means[j];
       }
-    }, residual, chol, xtxInv, a);
+    }, residual, chol, xtxInv, a, seType === "CR2");
+    const G = levels.length;
+    const scale = seType === "stata" ? ((n - 1) / (n - rank)) * (G / (G - 1)) : 1;
     for (let k = 0; k < m; k++) {
-      variances[k] = cr2.variances[k];
-      df[termIndex[k]] = cr2.df[k];
+      variances[k] = cr2.variances[k] * scale;
+      df[termIndex[k]] = seType === "CR2" ? cr2.df[k] : G - 1;
     }
   } else {
     const aFlat = new Float64Array(m * p);
@@ -336,7 +343,13 @@ function heteroskedasticPass(
   return sse;
 }
 
-/** CR2 variances and Bell–McCaffrey df of the contrasts whose (X'X)⁻¹c are given in `a`. */
+function identity(n: number): Float64Array {
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) out[i * n + i] = 1;
+  return out;
+}
+
+/** CR2 (or, without the adjustment, CR0) variances and Bell–McCaffrey df of the contrasts whose (X'X)⁻¹c are given in `a`. */
 function cr2Variance(
   n: number,
   p: number,
@@ -347,6 +360,7 @@ function cr2Variance(
   chol: CholeskyFactor,
   xtxInv: Float64Array,
   a: Float64Array[],
+  adjust: boolean,
 ): { variances: Float64Array; df: Float64Array } {
   const m = a.length;
   // Rows grouped by cluster (counting sort).
@@ -386,7 +400,7 @@ function cr2Variance(
         IminusH[q * ns + r] = v;
       }
     }
-    const As = inverseSqrtPsd(IminusH, ns);
+    const As = adjust ? inverseSqrtPsd(IminusH, ns) : identity(ns);
     const Ae = new Float64Array(ns);
     for (let r = 0; r < ns; r++) {
       let t = 0;

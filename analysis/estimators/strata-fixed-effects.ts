@@ -30,7 +30,7 @@ import type { SeType } from "./ols.ts";
 export interface StrataFixedEffectsOptions {
   covariates?: ArrayLike<number>[];
   covariateNames?: string[];
-  seType?: Exclude<SeType, "CR2">;
+  seType?: Exclude<SeType, "CR2" | "CR0" | "stata">;
   level?: number;
   term?: string;
   outcome?: string;

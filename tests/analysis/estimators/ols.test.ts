@@ -25,6 +25,12 @@ describe("lm_robust(y ~ z + x1 + x2 + x3) against estimatr, every coefficient", 
       expectMatchesR(e, r.CR2[e.term]);
     }
   });
+  for (const se of ["CR0", "stata"] as SeType[]) {
+    it(`${se} with G - 1 df`, () => {
+      const rows = lmRobust(y, cols, { names, clusters: d.cl as string[], seType: se });
+      for (const e of rows) expectMatchesR(e, r[se][e.term]);
+    });
+  }
   it("interaction y ~ z * x1 with HC2", () => {
     const z = cols[0], x1 = cols[1];
     const rows = lmRobust(y, [z, x1, z.map((v, i) => v * x1[i])], { names: ["z", "x1", "z:x1"] });

@@ -1,4 +1,4 @@
-# lm_robust with several covariates under every se_type (HC0-HC3, classical, CR2), all coefficients.
+# lm_robust with several covariates under every se_type (HC0-HC3, classical, CR2, CR0, stata), all coefficients.
 # Run from the project root: Rscript tests/reference/lm-robust-se-types/lm-robust-se-types.R
 suppressMessages({library(estimatr); library(jsonlite)})
 dir <- "tests/reference/lm-robust-se-types/"
@@ -15,5 +15,7 @@ fo <- y ~ z + x1 + x2 + x3
 out <- list(source = paste0(dir, "lm-robust-se-types.R"), R = R.version.string)
 for (se in c("HC0", "HC1", "HC2", "HC3", "classical")) out[[se]] <- tab(lm_robust(fo, data = d, se_type = se))
 out$CR2 <- tab(lm_robust(fo, data = d, clusters = cl, se_type = "CR2"))
+out$CR0 <- tab(lm_robust(fo, data = d, clusters = cl, se_type = "CR0"))
+out$stata <- tab(lm_robust(fo, data = d, clusters = cl, se_type = "stata"))
 out$interaction_HC2 <- tab(lm_robust(y ~ z * x1, data = d, se_type = "HC2"))
 write_json(out, paste0(dir, "expected.json"), auto_unbox = TRUE, digits = NA, pretty = TRUE)
