@@ -100,5 +100,8 @@ export function ipsEnrollment(cpr: string, site: string, overrides: Record<strin
   };
 }
 
-/** CPR-shaped text: DDMMYY-SSSS or ten digits in a row. */
-export const CPR_SHAPED = /(?<!\d)\d{6}-?\d{4}(?!\d)/;
+/**
+ * CPR-shaped text: DDMMYY-SSSS or ten digits standing alone. Digit runs inside a longer word (a
+ * 64-hex hash, a participant id) are not a CPR and do not count.
+ */
+export const CPR_SHAPED = /(?<![0-9A-Za-z])\d{6}-?\d{4}(?![0-9A-Za-z])/;
