@@ -829,6 +829,16 @@ export class DuckDbStore implements Store {
     });
   }
 
+  /**
+   * A separate connection on the same database, for work outside the store's own tables (the
+   * register import and derivations, which run long transactions of their own). The caller closes it
+   * before the store closes.
+   */
+  async connect(): Promise<DuckDBConnection> {
+    this.assertOpen();
+    return this.instance.connect();
+  }
+
   async close(): Promise<void> {
     await this.writeLock.run(async () => {
       // Wait for every read connection's queue to empty, then close everything at once.
