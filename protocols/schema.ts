@@ -11,6 +11,7 @@
  */
 import { z } from "zod";
 import { DesignSchema, type DesignArm } from "./design-schema.ts";
+import { ProgressionSchema } from "./progression-schema.ts";
 
 /** Text people read, in Danish and English. */
 export const LabelSchema = z.strictObject({ da: z.string().min(1), en: z.string().min(1) });
@@ -322,6 +323,8 @@ export const ProtocolSchema = z.strictObject({
   analysis: AnalysisSchema,
   power: PowerSchema.optional(),
   economics: EconomicsSchema.optional(),
+  /** A repeated progression outcome: instrument, planned weeks, analysis (progression-schema.ts). */
+  progression: ProgressionSchema.optional(),
 });
 
 /** A validated protocol, defaults applied. */
