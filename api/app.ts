@@ -14,9 +14,11 @@ import { docsPage } from "./docs-page.ts";
 import { EnrollmentService } from "./enrollment/service.ts";
 import { ApiError } from "./errors.ts";
 import type { PseudonymKey } from "./pseudonym.ts";
+import type { RegisterBackend } from "./register-port.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { enrollmentRoutes } from "./routes/enrollments.ts";
 import { protocolRoutes } from "./routes/protocols.ts";
+import { registerRoutes } from "./routes/registers.ts";
 import { trialRoutes } from "./routes/trials.ts";
 import type { Store } from "./store/store.ts";
 import { authenticate, cryptoRandomBytes, parseBearer, type Principal, type RandomBytes } from "./tokens.ts";
@@ -27,7 +29,9 @@ export interface AppParts {
   protocols: ProtocolSource;
   clock?: () => Date;
   random?: RandomBytes;
-  /** Largest request body in bytes (default 1 MiB). */
+  /** The register import (Node with DuckDB); without it the register route answers 501. */
+  registers?: RegisterBackend;
+  /** Largest request body in bytes (default 1 MiB); file uploads set their own limit. */
   maxBodyBytes?: number;
   /** Where unexpected errors are reported (default console.error); never given request bodies. */
   report?: (error: unknown) => void;
@@ -39,6 +43,9 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** Paths whose bodies are files with a limit of their own. */
+const UPLOAD_PATH = /^\/v1\/trials\/[^/]+\/registers$/;
+
 export function createApp(parts: AppParts): App {
   const clock = parts.clock ?? (() => new Date());
   const deps: Deps = {
@@ -48,6 +55,7 @@ export function createApp(parts: AppParts): App {
     random: parts.random ?? cryptoRandomBytes,
     protocols: parts.protocols,
     enrollment: new EnrollmentService(parts.store, parts.key, clock),
+    registers: parts.registers,
     forgetTokens: () => {},
   };
   const report = parts.report ?? ((e: unknown) => console.error("virker: internal error:", e instanceof Error ? e.name : typeof e));
@@ -78,15 +86,14 @@ export function createApp(parts: AppParts): App {
   app.notFound((c) => c.json({ error: { code: "not_found", message: `ingen rute ${c.req.method} ${c.req.path} / no route ${c.req.method} ${c.req.path}` } }, 404));
 
   app.use("*", secureHeaders());
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: parts.maxBodyBytes ?? 1024 * 1024,
-      onError: () => {
-        throw new ApiError(413, "payload_too_large", "forespørgslen er for stor / the request body is too large");
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: parts.maxBodyBytes ?? 1024 * 1024,
+    onError: () => {
+      throw new ApiError(413, "payload_too_large", "forespørgslen er for stor / the request body is too large");
+    },
+  });
+  // Routes that take files (register extracts) stream the body and enforce their own limit.
+  app.use("*", (c, next) => (c.req.method === "POST" && UPLOAD_PATH.test(c.req.path) ? next() : limitBody(c, next)));
   // Valid tokens are remembered in this process: a store lookup per request would cost more than
   // the enrollment itself. Revocation goes through this process (the store has one writer), which
   // clears the cache (`deps.forgetTokens`).
@@ -121,6 +128,7 @@ export function createApp(parts: AppParts): App {
   trialRoutes(app);
   enrollmentRoutes(app);
   auditRoutes(app);
+  registerRoutes(app);
 
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
@@ -129,5 +137,8 @@ export function createApp(parts: AppParts): App {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.get("/docs", (c) => c.html(docsPage()));
 
-  return { app, deps, close: () => deps.enrollment.close() };
+  return { app, deps, close: async () => {
+    await deps.enrollment.close();
+    await deps.registers?.close();
+  } };
 }

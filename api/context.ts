@@ -6,6 +6,7 @@ import type { Protocol } from "../protocols/index.ts";
 import { ApiError } from "./errors.ts";
 import type { EnrollmentService } from "./enrollment/service.ts";
 import type { PseudonymKey } from "./pseudonym.ts";
+import type { RegisterBackend } from "./register-port.ts";
 import type { Role, Store } from "./store/store.ts";
 import type { Principal, RandomBytes } from "./tokens.ts";
 
@@ -30,6 +31,8 @@ export interface Deps {
   random: RandomBytes;
   protocols: ProtocolSource;
   enrollment: EnrollmentService;
+  /** The register import, where the server has one (Node with DuckDB); absent → 501. */
+  registers?: RegisterBackend;
   /** Clears the process's cache of valid tokens (after a revocation). */
   forgetTokens: () => void;
 }

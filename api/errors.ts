@@ -10,9 +10,11 @@ export type ErrorCode =
   | "not_found"
   | "conflict"
   | "payload_too_large"
+  | "unsupported_media_type"
   | "unprocessable"
   | "rate_limited"
   | "unavailable"
+  | "not_implemented"
   | "internal";
 
 export interface ErrorIssue {
@@ -24,7 +26,7 @@ export interface ErrorIssue {
 export class ApiError extends Error {
   override name = "ApiError";
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 501 | 503,
     readonly code: ErrorCode,
     message: string,
     readonly issues?: ErrorIssue[],

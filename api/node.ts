@@ -6,6 +6,8 @@ import { dirname } from "node:path";
 import { createApp, type App } from "./app.ts";
 import { loadPseudonymKey } from "./keys-node.ts";
 import { protocolsFromFolder } from "./protocol-source-node.ts";
+import { nodeRegisterBackend } from "./register/backend-node.ts";
+import { DEFAULT_CODEBOOK_PATH, loadCodebookFile } from "./register/index.ts";
 import { keyFingerprint } from "./pseudonym.ts";
 import { openDuckDbStore } from "./store/duckdb.ts";
 
@@ -18,6 +20,8 @@ export interface NodeServerOptions {
   protocols?: string;
   /** Pseudonym key file when VIRKER_PSEUDONYM_KEY is unset (default next to the database). */
   keyFile?: string;
+  /** Code book for register extracts (default: the shipped DREAM-style one). */
+  codebook?: string;
 }
 
 export interface RunningServer {
@@ -33,7 +37,10 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const store = await openDuckDbStore({ path: db });
   const { key } = loadPseudonymKey({ keyFile: options.keyFile ?? (db === ":memory:" ? "data/pseudonym.key" : `${dirname(db)}/pseudonym.key`) });
   await store.bindKeyFingerprint(keyFingerprint(key));
-  const app = createApp({ store, key, protocols: protocolsFromFolder(options.protocols) });
+  const codebook = await loadCodebookFile(options.codebook ?? DEFAULT_CODEBOOK_PATH);
+  const clock = () => new Date();
+  const registers = nodeRegisterBackend({ store, connect: () => store.connect(), key, codebook, clock });
+  const app = createApp({ store, key, clock, registers, protocols: protocolsFromFolder(options.protocols) });
   return new Promise((resolve) => {
     const server = serve({ fetch: app.app.fetch, port: options.port, hostname: options.hostname }, (info: AddressInfo) => {
       resolve({

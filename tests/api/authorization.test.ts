@@ -31,6 +31,7 @@ const POLICIES: Record<string, Policy> = {
   "GET /v1/trials/{trial}/enrollments": { allowed: ["agency", "researcher", "municipality"], sample: () => ({ path: `${T}/enrollments` }) },
   "GET /v1/trials/{trial}/audit": { allowed: ["agency", "researcher"], sample: () => ({ path: `${T}/audit` }) },
   "GET /v1/trials/{trial}/audit/verify": { allowed: ["agency", "researcher"], sample: () => ({ path: `${T}/audit/verify` }) },
+  "POST /v1/trials/{trial}/registers": { allowed: ["agency", "researcher"], sample: () => ({ path: `${T}/registers`, body: {} }) },
 };
 
 let h: Harness;
