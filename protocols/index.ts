@@ -46,6 +46,20 @@ export type {
   TargetGroup,
   DerivationName,
 } from "./schema.ts";
+export {
+  ProgressionSchema,
+  ProgressionInstrumentSchema,
+  ProgressionFactorSchema,
+  PlannedWeekSchema,
+  PROGRESSION_ESTIMATORS,
+  totalFactors,
+  totalRange,
+  type Progression,
+  type ProgressionInstrument,
+  type ProgressionFactor,
+  type PlannedWeek,
+  type ProgressionEstimator,
+} from "./progression-schema.ts";
 export { DesignSchema, type Design, type DesignType, type DesignArm } from "./design-schema.ts";
 export { loadProtocol, validateProtocolData, formatProblem, formatPath, type LoadResult, type ProtocolProblem } from "./load.ts";
 export { canonicalJson, protocolHash } from "./canonical.ts";
