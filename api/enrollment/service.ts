@@ -82,17 +82,33 @@ export const view = (r: EnrollmentRecord, repeat: boolean): ParticipantView => (
 
 const bilingual = (m: Label) => `${m.da} / ${m.en}`;
 
+/** Rows of a bulk upload per queue item (and at most per commit). */
+export const BULK_CHUNK = 5000;
+
 export class EnrollmentService {
   private readonly states = new Map<string, Promise<TrialState>>();
-  private readonly queue: CommitQueue<Pending, EnrollResult>;
+  /**
+   * Items are groups: one request of the single route is a group of one, a chunk of a bulk upload
+   * a group of up to `BULK_CHUNK`. A commit takes groups in arrival order up to `maxBatchRows` rows,
+   * so single requests and bulk uploads share one allocation order per trial.
+   */
+  private readonly queue: CommitQueue<Pending[], EnrollResult[]>;
 
   constructor(
     private readonly store: Store,
     private readonly key: PseudonymKey,
     private readonly clock: () => Date,
-    options: { maxBatch?: number; maxQueued?: number } = {},
+    options: { maxBatch?: number; maxQueued?: number; maxBatchRows?: number } = {},
   ) {
-    this.queue = new CommitQueue({ commit: (trialId, items) => this.commitBatch(trialId, items), ...options });
+    // Each enrollment writes two rows (the enrollment and its audit entry).
+    const maxWeight = options.maxBatchRows ?? Math.max(1, Math.min(BULK_CHUNK, Math.floor(store.limits.maxBatchRows / 2)));
+    this.queue = new CommitQueue({
+      commit: (trialId, groups) => this.commitGroups(trialId, groups),
+      maxBatch: options.maxBatch,
+      maxQueued: options.maxQueued,
+      weight: (group) => group.length,
+      maxWeight,
+    });
   }
 
   /** Forgets a trial's cached state (after an amendment or a status change). */
@@ -178,32 +194,64 @@ export class EnrollmentService {
   /** Enrolls one citizen: 201-style `repeat: false` or 200-style `repeat: true`, or an ApiError. */
   async enroll(trialId: string, principal: Principal, input: EnrollRequest): Promise<ParticipantView> {
     const pending = await this.prepare(trialId, principal, input);
-    const result = await this.submit(trialId, pending);
+    const [result] = await this.submit(trialId, [pending]);
     if (!result.ok) throw result.error;
     return result.participant;
   }
 
-  /** Enrolls many in the given order; one result per row, never throwing for a row's own problem. */
+  /**
+   * Enrolls many in the given order; one result per row, never throwing for a row's own problem.
+   * Not atomic: rows are allocated and committed in chunks, each row on its own merits, so a bad row
+   * does not stop the others; sending the same rows again is safe (a repeat gets its first arm).
+   * While one chunk is being committed the next is checked.
+   */
   async enrollMany(trialId: string, principal: Principal, rows: EnrollRequest[]): Promise<EnrollResult[]> {
-    const pending: (Pending | ApiError)[] = [];
-    for (const row of rows) {
-      try {
-        pending.push(await this.prepare(trialId, principal, row));
-      } catch (error) {
-        if (!(error instanceof ApiError)) throw error;
-        pending.push(error);
+    const results: EnrollResult[] = new Array(rows.length);
+    const commits: Promise<void>[] = [];
+    for (let start = 0; start < rows.length; start += BULK_CHUNK) {
+      const group: Pending[] = [];
+      const at: number[] = [];
+      for (let i = start; i < Math.min(rows.length, start + BULK_CHUNK); i++) {
+        try {
+          group.push(await this.prepare(trialId, principal, rows[i]));
+          at.push(i);
+        } catch (error) {
+          if (!(error instanceof ApiError)) throw error;
+          results[i] = { ok: false, error };
+        }
       }
+      if (group.length === 0) continue;
+      commits.push(
+        this.submit(trialId, group).then((done) => {
+          for (let k = 0; k < done.length; k++) results[at[k]] = done[k];
+        }),
+      );
     }
-    return Promise.all(pending.map((p) => (p instanceof ApiError ? { ok: false as const, error: p } : this.submit(trialId, p))));
+    await Promise.all(commits);
+    return results;
   }
 
-  private async submit(trialId: string, pending: Pending): Promise<EnrollResult> {
+  private async submit(trialId: string, group: Pending[]): Promise<EnrollResult[]> {
     try {
-      return await this.queue.submit(trialId, pending);
+      return await this.queue.submit(trialId, group);
     } catch (error) {
-      if (error instanceof CommitQueueFullError) return { ok: false, error: new ApiError(503, "unavailable", "for mange tilmeldinger i kø; prøv igen / too many enrollments waiting; try again") };
+      if (error instanceof CommitQueueFullError) {
+        const full = new ApiError(503, "unavailable", "for mange tilmeldinger i kø; prøv igen / too many enrollments waiting; try again");
+        return group.map(() => ({ ok: false, error: full }));
+      }
       throw error;
     }
+  }
+
+  private async commitGroups(trialId: string, groups: Pending[][]): Promise<EnrollResult[][]> {
+    const flat = await this.commitBatch(trialId, groups.length === 1 ? groups[0] : groups.flat());
+    const out: EnrollResult[][] = [];
+    let k = 0;
+    for (const g of groups) {
+      out.push(flat.slice(k, k + g.length));
+      k += g.length;
+    }
+    return out;
   }
 
   private async commitBatch(trialId: string, items: Pending[]): Promise<EnrollResult[]> {

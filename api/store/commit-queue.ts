@@ -32,6 +32,14 @@ export interface CommitQueueOptions<I, R> {
   maxBatch?: number;
   /** Most items waiting per key before `submit` refuses (default 50,000). */
   maxQueued?: number;
+  /**
+   * The weight of an item (default 1): a batch takes items while their total weight stays within
+   * `maxWeight` (a batch always takes at least one item). Lets one item stand for many rows (a chunk
+   * of a bulk upload) without one commit growing past what the store accepts.
+   */
+  weight?: (item: I) => number;
+  /** Most total weight per commit (default unlimited: only `maxBatch` counts). */
+  maxWeight?: number;
 }
 
 export class CommitQueueFullError extends Error {
@@ -75,6 +83,8 @@ export class CommitQueue<I, R> {
   private readonly commitBatch: (key: string, items: I[]) => Promise<R[]>;
   readonly maxBatch: number;
   readonly maxQueued: number;
+  private readonly weight: ((item: I) => number) | null;
+  private readonly maxWeight: number;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
   private readonly counters: CommitQueueStats = { commits: 0, items: 0, failedCommits: 0, largestBatch: 0 };
@@ -87,6 +97,9 @@ export class CommitQueue<I, R> {
     this.commitBatch = options.commit;
     this.maxBatch = maxBatch;
     this.maxQueued = maxQueued;
+    this.weight = options.weight ?? null;
+    this.maxWeight = options.maxWeight ?? Infinity;
+    if (!(this.maxWeight > 0)) throw new RangeError(`invalid maxWeight; not positive: ${this.maxWeight}`);
   }
 
   /** Queues one item for `key`; settles after the commit that holds it. */
@@ -131,7 +144,17 @@ export class CommitQueue<I, R> {
 
   private async run(key: string, lane: Lane<I, R>): Promise<void> {
     while (lane.head < lane.waiting.length) {
-      const end = Math.min(lane.waiting.length, lane.head + this.maxBatch);
+      let end = Math.min(lane.waiting.length, lane.head + this.maxBatch);
+      if (this.weight !== null) {
+        let total = this.weight(lane.waiting[lane.head].item);
+        for (let k = lane.head + 1; k < end; k++) {
+          total += this.weight(lane.waiting[k].item);
+          if (total > this.maxWeight) {
+            end = k;
+            break;
+          }
+        }
+      }
       const batch = lane.waiting.slice(lane.head, end);
       lane.head = end;
       if (lane.head > 1024 && lane.head * 2 > lane.waiting.length) {

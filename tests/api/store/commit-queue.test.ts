@@ -75,6 +75,18 @@ describe("CommitQueue", () => {
     expect(q.stats()).toMatchObject({ commits: 3, failedCommits: 1, items: 7, largestBatch: 3 });
   });
 
+  it("with weights, a batch stays within maxWeight (but always takes one item)", async () => {
+    const batches: number[][] = [];
+    const q = new CommitQueue<number, number>({
+      commit: async (_k, items) => (batches.push(items), items),
+      weight: (w) => w,
+      maxWeight: 10,
+    });
+    // Weights 4, 5 | 2, 12 alone (over the limit, still taken) | 3, 3, 3.
+    await Promise.all([4, 5, 2, 12, 3, 3, 3].map((w) => q.submit("t", w)));
+    expect(batches).toEqual([[4, 5], [2], [12], [3, 3, 3]]);
+  });
+
   it("a commit returning the wrong number of results rejects its batch", async () => {
     const q = new CommitQueue<number, number>({ commit: async (_k, items) => items.slice(1) });
     const outcomes = await Promise.allSettled([1, 2].map((i) => q.submit("t", i)));
