@@ -11,6 +11,7 @@ export type ErrorCode =
   | "conflict"
   | "payload_too_large"
   | "unsupported_media_type"
+  | "unsupported_media_type"
   | "unprocessable"
   | "rate_limited"
   | "unavailable"
