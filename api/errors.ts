@@ -11,7 +11,6 @@ export type ErrorCode =
   | "conflict"
   | "payload_too_large"
   | "unsupported_media_type"
-  | "unsupported_media_type"
   | "unprocessable"
   | "rate_limited"
   | "unavailable"
