@@ -6,3 +6,4 @@ registerCommand("protocol", "validate protocol files or print a protocol hash", 
 registerCommand("allocate", "re-derive a trial's allocations from its protocol and seed", async () => (await import("./allocate.ts")).allocate);
 registerCommand("token", "create a bearer token (printed once, stored hashed)", async () => (await import("./token.ts")).token);
 registerCommand("analyze", "run a protocol's analysis plan on a participant file", async () => (await import("./analyze.ts")).analyze);
+registerCommand("import", "import a register extract into a trial and derive its register outcomes", async () => (await import("./import.ts")).importCommand);
