@@ -8,7 +8,7 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { requireRole, type AppEnv } from "../context.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { DeriveError } from "../register/derive.ts";
-import { RegisterImportError } from "../register/extract-file.ts";
+import { RegisterImportError } from "../register/import-error.ts";
 import { UploadTooLargeError } from "../register-port.ts";
 import { TrialParam, WriteErrorResponses } from "./shared.ts";
 
