@@ -27,6 +27,8 @@ import { fastStream, Rerandomizer, trialDesignOf, type DesignParticipant } from 
 import { AnalysisError, type EffectEstimate } from "./estimate.ts";
 import { coxPH } from "./estimators/cox.ts";
 import { differenceInMeans, riskDifference } from "./estimators/difference-in-means.ts";
+import { differenceInMeansBlocked } from "./estimators/difference-in-means-blocked.ts";
+import { differenceInMeansClustered } from "./estimators/difference-in-means-clustered.ts";
 import { subgroupAnalysis } from "./estimators/interaction.ts";
 import { kaplanMeier, survivalAt } from "./estimators/kaplan-meier.ts";
 import { lmLin, type Covariate } from "./estimators/lm-lin.ts";
@@ -130,6 +132,8 @@ export function runPlan(protocol: Protocol, data: DataSet, options: PlanOptions 
   const treated = armIds.filter((a) => a !== control);
   for (const a of armIds) if (!arms.includes(a)) throw new AnalysisError(`arm ${a}: no participant in the data`);
 
+  const { blocks, clusters } = designStructure(protocol, data, warnings);
+
   const results: ResultRow[] = [];
   const heterogeneity: HeterogeneityRow[] = [];
   const survival: SurvivalSummary[] = [];
@@ -154,9 +158,14 @@ export function runPlan(protocol: Protocol, data: DataSet, options: PlanOptions 
       const ys = Float64Array.from(idx, (i) => y[i]);
       const zs = Uint8Array.from(idx, (i) => (arms[i] === arm ? 1 : 0));
       const opts = { outcome: outcome.id, term: `${arm} vs ${control}`, level: 1 - protocol.analysis.alpha };
+      const bs = blocks && idx.map((i) => blocks[i]);
+      const cs = clusters && idx.map((i) => clusters[i]);
+      // As the design was randomized: by stratum (estimatr's `blocks =`), by cluster (`clusters =`, CR2).
+      const designDim = () =>
+        bs ? differenceInMeansBlocked(ys, zs, bs, { ...opts, clusters: cs ?? undefined }) : cs ? differenceInMeansClustered(ys, zs, cs, opts) : null;
       for (const estimator of estimators) {
-        if (estimator === "difference_in_means") results.push(row(outcome.id, arm, control, null, estimator, differenceInMeans(ys, zs, opts)));
-        else if (estimator === "risk_difference") results.push(row(outcome.id, arm, control, null, estimator, riskDifference(ys, zs, opts)));
+        if (estimator === "difference_in_means") results.push(row(outcome.id, arm, control, null, estimator, designDim() ?? differenceInMeans(ys, zs, opts)));
+        else if (estimator === "risk_difference") results.push(row(outcome.id, arm, control, null, estimator, designDim() ?? riskDifference(ys, zs, opts)));
         else if (estimator === "risk_ratio") results.push(row(outcome.id, arm, control, null, estimator, riskRatio(ys, zs, opts)));
         else if (estimator === "lm_lin") {
           const covariates: Covariate[] = covariateIds.map((c) => {
@@ -164,7 +173,7 @@ export function runPlan(protocol: Protocol, data: DataSet, options: PlanOptions 
             if (!column) throw new AnalysisError(`outcome ${outcome.id}: adjustment covariate ${c} is not in the data`);
             return column instanceof Float64Array ? Float64Array.from(idx, (i) => column[i]) : idx.map((i) => column[i] ?? "");
           });
-          results.push(row(outcome.id, arm, control, null, estimator, lmLin(ys, zs, covariates, { ...opts, names: covariateIds })));
+          results.push(row(outcome.id, arm, control, null, estimator, lmLin(ys, zs, covariates, { ...opts, names: covariateIds, clusters: cs ?? undefined })));
         }
       }
       // "For whom": effects inside each level of each pre-specified subgroup, and the interaction test.
@@ -218,6 +227,36 @@ export function runPlan(protocol: Protocol, data: DataSet, options: PlanOptions 
     randomization_inference,
     warnings,
   };
+}
+
+/**
+ * The structure the design randomized within: strata labels (`var=value|var=value`, as the
+ * allocator codes them) for stratified designs and cluster designs with strata, and the cluster of
+ * each participant for cluster designs. Absent columns are warned about and the structure dropped.
+ */
+function designStructure(protocol: Protocol, data: DataSet, warnings: string[]): { blocks: string[] | null; clusters: string[] | null } {
+  const design = protocol.design;
+  const strataVars = design.type === "stratified" || design.type === "cluster" ? design.strata : [];
+  const unit = design.type === "cluster" ? design.unit : null;
+  const column = (name: string): (string | null)[] | null => {
+    const values = text(data, name);
+    if (!values) warnings.push(`design: the data have no ${name} column, so the analysis cannot follow the design's ${name === unit ? "clusters" : "strata"}`);
+    return values;
+  };
+  let blocks: string[] | null = null;
+  if (strataVars.length > 0) {
+    const columns = strataVars.map(column);
+    if (columns.every((c) => c !== null)) {
+      blocks = Array.from({ length: data.rows }, (_, i) => strataVars.map((v, k) => `${v}=${columns[k]![i] ?? ""}`).join("|"));
+    }
+  }
+  let clusters: string[] | null = null;
+  if (unit !== null) {
+    const values = column(unit);
+    if (values) clusters = values.map((v) => v ?? "");
+  }
+  if (design.type === "stepped_wedge") warnings.push("design: stepped-wedge trials need a period-adjusted model; the estimates here compare arms as randomized at enrollment only");
+  return { blocks, clusters };
 }
 
 function analyseSurvival(
