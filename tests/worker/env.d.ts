@@ -1,0 +1,7 @@
+import type { WorkerEnv } from "../../api/worker/compose.ts";
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends WorkerEnv {}
+  }
+}
