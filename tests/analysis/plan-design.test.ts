@@ -37,13 +37,13 @@ async function nsw(): Promise<DataSet & { arm: (string | null)[] }> {
 const find = (evidence: ReturnType<typeof runPlan>, outcome: string, estimator: string) =>
   evidence.results.find((r) => r.outcome === outcome && r.estimator === estimator && r.subgroup === null)!;
 
-function expectR(row: { estimate: number; std_error: number; df: number | null; p_value: number; ci_lower: number; ci_upper: number }, r: number[]) {
+function expectR(row: { estimate: number; std_error: number | null; df: number | null; p_value: number | null; ci_lower: number | null; ci_upper: number | null }, r: number[]) {
   expectClose(row.estimate, r[0]);
-  expectClose(row.std_error, r[1]);
+  expectClose(row.std_error!, r[1]);
   expectClose(row.df!, r[2]);
-  expectClose(row.p_value, r[3]);
-  expectClose(row.ci_lower, r[4]);
-  expectClose(row.ci_upper, r[5]);
+  expectClose(row.p_value!, r[3]);
+  expectClose(row.ci_lower!, r[4]);
+  expectClose(row.ci_upper!, r[5]);
 }
 
 describe("analysis that follows the design", () => {
