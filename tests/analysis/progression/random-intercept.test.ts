@@ -1,0 +1,103 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { randomInterceptFit, randomInterceptTerm } from "../../../analysis/progression/random-intercept.ts";
+import { AnalysisError } from "../../../analysis/estimate.ts";
+import { expectClose, readCsv } from "../estimators/csv.ts";
+
+const dir = "tests/reference/progression-mixed-model/";
+const r = JSON.parse(readFileSync(`${dir}expected.json`, "utf8"));
+const d = readCsv(`${dir}data.csv`);
+const week = d.week as number[], arm = d.arm as string[], site = d.site!.map(String);
+
+/** The indicator column R's script builds for a name: w13, site751, ips_e_w26. */
+function column(name: string): Float64Array {
+  return Float64Array.from(week, (w, i) => {
+    let m = /^w(\d+)$/.exec(name);
+    if (m) return w === +m[1]! ? 1 : 0;
+    m = /^site(\d+)$/.exec(name);
+    if (m) return site[i] === m[1] ? 1 : 0;
+    m = /^(.*)_w(\d+)$/.exec(name)!;
+    return arm[i] === m[1] && w === +m[2]! ? 1 : 0;
+  });
+}
+
+const closeAll = (got: ArrayLike<number>, want: number[], rel: number) => want.forEach((x, j) => expectClose(got[j]!, x, rel));
+
+describe.each(["constrained", "constrained_strata", "unconstrained_strata"])("random intercept, REML, against lme4::lmer and nlme::lme: %s", (key) => {
+  const ref = r[key];
+  const names: string[] = ref.names.slice(1);
+  const fit = randomInterceptFit(d.total as number[], names.map(column), d.id as string[], { names });
+
+  it("estimates, standard errors and variance components as nlme::lme (1e-8) and lme4::lmer (1e-6)", () => {
+    expect(fit.names).toEqual(ref.names);
+    closeAll(fit.coefficients, ref.lme.estimate, 1e-8);
+    closeAll(fit.std_errors, ref.lme.std_error, 1e-8);
+    expectClose(fit.sigma, ref.lme.sigma, 1e-8);
+    expectClose(fit.sd_intercept, ref.lme.sd_intercept, 1e-8);
+    closeAll(fit.coefficients, ref.lmer.estimate, 1e-6);
+    closeAll(fit.std_errors, ref.lmer.std_error, 1e-6);
+    expectClose(fit.sigma, ref.lmer.sigma, 1e-6);
+    expectClose(fit.sd_intercept, ref.lmer.sd_intercept, 1e-6);
+    expectClose(fit.theta, ref.lmer.theta, 1e-6);
+    expect(fit.n).toBe(ref.lmer.n);
+    expect(fit.groups).toBe(ref.lmer.groups);
+  });
+
+  it("the REML criterion is lme4's REMLcrit and −2 × nlme's logLik", () => {
+    expectClose(fit.reml_criterion, ref.lmer.reml_criterion, 1e-9);
+    expectClose(fit.reml_criterion, -2 * ref.lme.logLik, 1e-9);
+  });
+
+  it("df, p-values and 95% CIs as summary(lme)$tTable (between/within df)", () => {
+    expect(Array.from(fit.df)).toEqual(ref.lme.df);
+    fit.names.forEach((_, j) => {
+      const e = randomInterceptTerm(fit, j);
+      expect(Math.abs(e.p_value - ref.lme.p_value[j])).toBeLessThan(1e-8);
+      expectClose(e.ci_lower, ref.lme.ci_lower[j], 1e-8);
+      expectClose(e.ci_upper, ref.lme.ci_upper[j], 1e-8);
+    });
+  });
+});
+
+describe("random intercept: hand-computed one-way cases", () => {
+  // Balanced one-way layout, G groups of m: REML equals the ANOVA estimators when MSB > MSW:
+  // σ̂² = MSW, σ̂_b² = (MSB − MSW)/m, and the mean's SE is sqrt(MSB/(G m)).
+  it("balanced, MSB > MSW: σ² = MSW, σ_b² = (MSB − MSW)/m", () => {
+    const groups = [[1, 2, 3], [4, 6, 5], [9, 7, 8], [2, 2, 5]];
+    // group means 2, 5, 8, 3; grand mean 4.5; SSW = 2 + 2 + 2 + 6 = 12; SSB = 3·(6.25 + 0.25 + 12.25 + 2.25) = 63
+    const MSW = 12 / 8, MSB = 63 / 3;
+    const y = groups.flat();
+    const ids = groups.flatMap((g, i) => g.map(() => `g${i}`));
+    const fit = randomInterceptFit(y, [], ids);
+    expectClose(fit.coefficients[0]!, 4.5, 1e-12);
+    expectClose(fit.sigma ** 2, MSW, 1e-9);
+    expectClose(fit.sd_intercept ** 2, (MSB - MSW) / 3, 1e-9);
+    expectClose(fit.std_errors[0]!, Math.sqrt(MSB / 12), 1e-9);
+    expect(fit.df[0]).toBe(12 - 4); // N − G: the intercept gets the larger df
+    expect(fit.singular).toBe(false);
+  });
+
+  it("balanced, MSB < MSW: the boundary θ = 0 and σ² = SST/(N − 1)", () => {
+    const groups = [[1, 5, 3], [2, 4, 3.5], [5, 1, 2.5]];
+    // group means 3, 3.1667, 2.8333: little between-group spread
+    const y = groups.flat();
+    const ids = groups.flatMap((g, i) => g.map(() => i));
+    const mean = y.reduce((s, v) => s + v, 0) / y.length;
+    const sst = y.reduce((s, v) => s + (v - mean) ** 2, 0);
+    const fit = randomInterceptFit(y, [], ids);
+    expect(fit.theta).toBe(0);
+    expect(fit.singular).toBe(true);
+    expect(fit.warnings.join()).toMatch(/estimated at 0/);
+    expectClose(fit.sigma ** 2, sst / 8, 1e-12);
+  });
+
+  it("the doc comment's example: a within-participant contrast", () => {
+    expectClose(randomInterceptFit([1, 2, 2, 4], [[0, 1, 0, 1]], ["a", "a", "b", "b"], { names: ["t"] }).coefficients[1]!, 1.5, 1e-9);
+  });
+
+  it("a column that cannot be estimated is named; a missing value is named with its row", () => {
+    expect(() => randomInterceptFit([1, 2, 3, 4, 5], [[0, 0, 0, 0, 0]], [1, 1, 2, 2, 3], { names: ["ips:week52"] })).toThrow(/ips:week52 is a linear combination/);
+    expect(() => randomInterceptFit([1, NaN, 3, 4, 5], [[0, 1, 0, 1, 0]], [1, 1, 2, 2, 3])).toThrow(AnalysisError);
+    expect(() => randomInterceptFit([1, 2, 3, 4, 5], [[0, 1, 0, Infinity, 0]], [1, 1, 2, 2, 3], { names: ["t"] })).toThrow(/column t .* row 3/);
+  });
+});
