@@ -19,6 +19,12 @@ import { auditRoutes } from "./routes/audit.ts";
 import { enrollmentRoutes } from "./routes/enrollments.ts";
 import { protocolRoutes } from "./routes/protocols.ts";
 import { registerRoutes } from "./routes/registers.ts";
+import { bulkEnrollmentRoutes } from "./routes/bulk-enrollments.ts";
+import { exportRoutes } from "./routes/export.ts";
+import { outcomeRoutes } from "./routes/outcomes.ts";
+import { participantChangeRoutes } from "./routes/participant-changes.ts";
+import type { ParquetWriter } from "./datasets/export-format.ts";
+import { enrollmentRateLimit, type RateLimitOptions } from "./rate-limit.ts";
 import { trialRoutes } from "./routes/trials.ts";
 import type { Store } from "./store/store.ts";
 import { authenticate, cryptoRandomBytes, parseBearer, type Principal, type RandomBytes } from "./tokens.ts";
@@ -33,6 +39,12 @@ export interface AppParts {
   registers?: RegisterBackend;
   /** Largest request body in bytes (default 1 MiB); file uploads set their own limit. */
   maxBodyBytes?: number;
+  /** Largest bulk enrollment upload in bytes (default 64 MiB). */
+  maxBulkBodyBytes?: number;
+  /** Per-token rate limit on enrollment requests (default 5,000/s, bursts of 5,000). */
+  rateLimit?: RateLimitOptions;
+  /** Writes the export's Parquet (Node: `datasets/parquet-node.ts`); without it Parquet answers 501. */
+  parquet?: ParquetWriter;
   /** Where unexpected errors are reported (default console.error); never given request bodies. */
   report?: (error: unknown) => void;
 }
@@ -45,6 +57,7 @@ export interface App {
 
 /** Paths whose bodies are files with a limit of their own. */
 const UPLOAD_PATH = /^\/v1\/trials\/[^/]+\/registers$/;
+const BULK_PATH = /^\/v1\/trials\/[^/]+\/enrollments\/bulk$/;
 
 export function createApp(parts: AppParts): App {
   const clock = parts.clock ?? (() => new Date());
@@ -93,7 +106,12 @@ export function createApp(parts: AppParts): App {
     },
   });
   // Routes that take files (register extracts) stream the body and enforce their own limit.
-  app.use("*", (c, next) => (c.req.method === "POST" && UPLOAD_PATH.test(c.req.path) ? next() : limitBody(c, next)));
+  const limitBulk = bodyLimit({ maxSize: parts.maxBulkBodyBytes ?? 64 * 1024 * 1024, onError: () => {
+    throw new ApiError(413, "payload_too_large", "filen er for stor / the file is too large");
+  } });
+  app.use("*", (c, next) =>
+    c.req.method === "POST" && UPLOAD_PATH.test(c.req.path) ? next() : c.req.method === "POST" && BULK_PATH.test(c.req.path) ? limitBulk(c, next) : limitBody(c, next),
+  );
   // Valid tokens are remembered in this process: a store lookup per request would cost more than
   // the enrollment itself. Revocation goes through this process (the store has one writer), which
   // clears the cache (`deps.forgetTokens`).
@@ -123,12 +141,20 @@ export function createApp(parts: AppParts): App {
     await next();
   });
 
+  const rateLimit = enrollmentRateLimit(parts.rateLimit, clock);
+  app.use("/v1/trials/:trial/enrollments", rateLimit);
+  app.use("/v1/trials/:trial/enrollments/bulk", rateLimit);
+
   app.get("/health", (c) => c.json({ ok: true }));
   protocolRoutes(app);
   trialRoutes(app);
   enrollmentRoutes(app);
   auditRoutes(app);
   registerRoutes(app);
+  bulkEnrollmentRoutes(app);
+  participantChangeRoutes(app);
+  outcomeRoutes(app);
+  exportRoutes(app, parts.parquet);
 
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

@@ -15,6 +15,8 @@ interface Policy {
 }
 
 const T = "/v1/trials/ips-severe-mental-illness";
+/** Participants of Aarhus (site 751): the Copenhagen token must never change or read them. */
+const aarhus: string[] = [];
 const POLICIES: Record<string, Policy> = {
   "GET /health": { allowed: ["public", "agency", "researcher", "municipality"], sample: () => ({ path: "/health" }) },
   "GET /openapi.json": { allowed: ["public", "agency", "researcher", "municipality"], sample: () => ({ path: "/openapi.json" }) },
@@ -29,6 +31,20 @@ const POLICIES: Record<string, Policy> = {
   "POST /v1/trials/{trial}/amendments": { allowed: ["agency"], sample: () => ({ path: "/v1/trials/matrix-target/amendments", body: { protocol: {}, reason: "matrix" } }) },
   "POST /v1/trials/{trial}/enrollments": { allowed: [], sample: (n) => ({ path: `${T}/enrollments`, body: ipsEnrollment(cprFor(5000 + n), "751") }) },
   "GET /v1/trials/{trial}/enrollments": { allowed: ["agency", "researcher", "municipality"], sample: () => ({ path: `${T}/enrollments` }) },
+  "POST /v1/trials/{trial}/enrollments/bulk": { allowed: [], sample: (n) => ({ path: `${T}/enrollments/bulk`, body: [ipsEnrollment(cprFor(7000 + n), "751")] }) },
+  // The writes about a participant are allowed to the agency and the participant's own
+  // municipality; the sample is Aarhus's participant, so Copenhagen's token must not succeed.
+  "POST /v1/trials/{trial}/withdrawals": { allowed: ["agency"], sample: () => ({ path: `${T}/withdrawals`, body: { participant_id: aarhus[0], effective: "2026-06-01", reason: "matrix" } }) },
+  "POST /v1/trials/{trial}/baseline-corrections": {
+    allowed: ["agency"],
+    sample: () => ({ path: `${T}/baseline-corrections`, body: { participant_id: aarhus[1], baseline: { hours_ordinary_work: 1 }, reason: "matrix" } }),
+  },
+  "POST /v1/trials/{trial}/error-flags": { allowed: ["agency"], sample: () => ({ path: `${T}/error-flags`, body: { participant_id: aarhus[2], reason: "matrix" } }) },
+  "POST /v1/trials/{trial}/outcomes": {
+    allowed: [],
+    sample: () => ({ path: `${T}/outcomes`, body: { values: [{ participant_id: aarhus[1], outcome: "work_or_education_78w", value: 1, observed_at: "2026-06-01" }] } }),
+  },
+  "GET /v1/trials/{trial}/export": { allowed: ["researcher"], sample: () => ({ path: `${T}/export` }) },
   "GET /v1/trials/{trial}/audit": { allowed: ["agency", "researcher"], sample: () => ({ path: `${T}/audit` }) },
   "GET /v1/trials/{trial}/audit/verify": { allowed: ["agency", "researcher"], sample: () => ({ path: `${T}/audit/verify` }) },
   "POST /v1/trials/{trial}/registers": { allowed: ["agency", "researcher"], sample: () => ({ path: `${T}/registers`, body: {} }) },
@@ -43,7 +59,11 @@ beforeAll(async () => {
   expect((await reg({ protocol_id: "mentor-youth", trial_id: "matrix-target" })).status).toBe(201);
   expect((await h.request(`${T}/open`, { method: "POST", token: h.tokens.agency })).status).toBe(200);
   // Aarhus (751) has participants; Copenhagen's token must never reach them.
-  for (let i = 0; i < 3; i++) expect((await h.request(`${T}/enrollments`, { method: "POST", token: h.tokens.aarhus, json: ipsEnrollment(cprFor(900 + i), "751") })).status).toBe(201);
+  for (let i = 0; i < 3; i++) {
+    const res = await h.request(`${T}/enrollments`, { method: "POST", token: h.tokens.aarhus, json: ipsEnrollment(cprFor(900 + i), "751") });
+    expect(res.status).toBe(201);
+    aarhus.push((await res.json()).participant_id);
+  }
   const doc = await (await h.request("/openapi.json")).json();
   routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
   routes.push("GET /health", "GET /openapi.json", "GET /docs");

@@ -2,7 +2,8 @@
  * A whole app on an in-memory DuckDB store with a fixed clock and seeded randomness, plus one
  * token per role (two municipalities), for route tests through `app.request` (no server).
  */
-import { createApp, type App } from "../../api/app.ts";
+import { createApp, type App, type AppParts } from "../../api/app.ts";
+import { nodeParquetWriter } from "../../api/datasets/parquet-node.ts";
 import type { ProtocolSource } from "../../api/context.ts";
 import { protocolsFromFolder } from "../../api/protocol-source-node.ts";
 import { pseudonymKey } from "../../api/pseudonym.ts";
@@ -29,11 +30,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function harness(options: { protocols?: ProtocolSource; clock?: () => Date } = {}): Promise<Harness> {
-  const store = await openDuckDbStore({ path: ":memory:", warn: () => {} });
+export async function harness(
+  options: { protocols?: ProtocolSource; clock?: () => Date; rateLimit?: AppParts["rateLimit"]; maxBulkBodyBytes?: number; path?: string } = {},
+): Promise<Harness> {
+  const store = await openDuckDbStore({ path: options.path ?? ":memory:", warn: () => {} });
   const random = seededBytes(1);
   const key = pseudonymKey("k".repeat(64).replace(/k/g, "a"));
-  const app = createApp({ store, key, protocols: options.protocols ?? protocolsFromFolder(), clock: options.clock ?? (() => NOW), random, report: () => {} });
+  const app = createApp({ store, key, protocols: options.protocols ?? protocolsFromFolder(), clock: options.clock ?? (() => NOW), random, report: () => {},
+    rateLimit: options.rateLimit, maxBulkBodyBytes: options.maxBulkBodyBytes, parquet: nodeParquetWriter });
   const at = NOW.toISOString();
   const system = { tokenId: null, role: "system" as const };
   const make = async (role: "agency" | "researcher" | "municipality", name: string, site?: string) =>
