@@ -4,6 +4,7 @@ import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { dirname } from "node:path";
 import { createApp, type App } from "./app.ts";
+import { nodeParquetWriter } from "./datasets/parquet-node.ts";
 import { loadPseudonymKey } from "./keys-node.ts";
 import { protocolsFromFolder } from "./protocol-source-node.ts";
 import { nodeRegisterBackend } from "./register/backend-node.ts";
@@ -40,7 +41,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const codebook = await loadCodebookFile(options.codebook ?? DEFAULT_CODEBOOK_PATH);
   const clock = () => new Date();
   const registers = nodeRegisterBackend({ store, connect: () => store.connect(), key, codebook, clock });
-  const app = createApp({ store, key, clock, registers, protocols: protocolsFromFolder(options.protocols) });
+  const app = createApp({ store, key, clock, registers, parquet: nodeParquetWriter, protocols: protocolsFromFolder(options.protocols) });
   return new Promise((resolve) => {
     const server = serve({ fetch: app.app.fetch, port: options.port, hostname: options.hostname }, (info: AddressInfo) => {
       resolve({
