@@ -75,3 +75,19 @@ export { type RiskRatioOptions, riskRatio } from "./estimators/risk-ratio.ts";
 export { type SubgroupAnalysis, type SubgroupOptions, subgroupAnalysis } from "./estimators/interaction.ts";
 export { type Iv2slsOptions, iv2sls } from "./estimators/iv-2sls.ts";
 export { benjaminiHochberg, holm } from "./multiplicity.ts";
+// Progression: a repeated outcome over planned weeks
+export {
+  type CompletenessRow,
+  type InstrumentView,
+  type Measurement,
+  type Participant as ProgressionParticipant,
+  type ProgressionPanel,
+  buildPanel,
+  completeness,
+  progressionTotal,
+} from "./progression/panel.ts";
+export { type PlannedWeekWindow, type WindowAssignment, assignToPlannedWeeks } from "./progression/windows.ts";
+export { type AncovaOptions, type ProgressionAncovaOptions, ancova, progressionAncova } from "./progression/ancova.ts";
+export { type RandomInterceptFit, type RandomInterceptOptions, randomInterceptFit, randomInterceptTerm } from "./progression/random-intercept.ts";
+export { type ProgressionMixedModel, type ProgressionMixedModelOptions, progressionMixedModel } from "./progression/mixed-model.ts";
+export { type Bilingual, type ProgressionEffect, ASSUMPTIONS as PROGRESSION_ASSUMPTIONS, TOTAL as PROGRESSION_TOTAL } from "./progression/result.ts";
