@@ -80,7 +80,9 @@ export function outcomeRoutes(app: OpenAPIHono<AppEnv>): void {
           issues.push({ path: `values.${i}.value`, message: `række ${i + 1}: ${checked.message.da} / row ${i + 1}: ${checked.message.en}`, code: "invalid_value" });
           return;
         }
-        const observedDay = v.observed_at.slice(0, 10);
+        // A time is kept as UTC with milliseconds; its UTC day is what is compared.
+        const observedAt = v.observed_at.length === 10 ? v.observed_at : new Date(v.observed_at).toISOString();
+        const observedDay = observedAt.slice(0, 10);
         if (observedDay < participant.enrolledAt.slice(0, 10)) {
           issues.push({ path: `values.${i}.observed_at`, message: `række ${i + 1}: observeret før indskrivningen / row ${i + 1}: observed before enrollment`, code: "before_enrollment" });
           return;
@@ -100,7 +102,7 @@ export function outcomeRoutes(app: OpenAPIHono<AppEnv>): void {
           outcome: outcome.id,
           timePoint: v.time_point ?? defaultTimePoint(outcome),
           value: checked.value,
-          observedAt: v.observed_at,
+          observedAt,
           source: "site",
           recordedAt: at,
         });
