@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig, type Plugin } from "vitest/config";
+import { WORKER_TEST_BINDINGS } from "./tests/worker/test-bindings.ts";
 
 process.env.TZ = "UTC";
 
@@ -13,15 +14,6 @@ const yamlAsText: Plugin = {
   },
 };
 
-/**
- * Test-only bindings for the Worker project. NOT secrets: constants that exist so the Worker can
- * start in tests; a deployment sets its own with `wrangler secret put`.
- */
-export const WORKER_TEST_BINDINGS = {
-  VIRKER_PSEUDONYM_KEY: "74657374206f6e6c79".padEnd(64, "0"),
-  VIRKER_ADMIN_TOKEN: "test-only-admin-token-not-a-secret-0000",
-};
-
 export default defineConfig({
   test: {
     testTimeout: 60_000,
@@ -32,7 +24,7 @@ export default defineConfig({
         test: {
           name: "node",
           include: ["tests/**/*.test.ts"],
-          exclude: ["tests/worker/**", "**/node_modules/**"],
+          exclude: ["tests/worker/**/*.worker.test.ts", "**/node_modules/**"],
           environment: "node",
           pool: "forks",
         },
@@ -49,7 +41,7 @@ export default defineConfig({
         ],
         test: {
           name: "worker",
-          include: ["tests/worker/**/*.test.ts"],
+          include: ["tests/worker/**/*.worker.test.ts"],
         },
       },
     ],
