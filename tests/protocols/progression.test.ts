@@ -144,3 +144,13 @@ describe("progression in a protocol", () => {
     expect(JSON.stringify(prog)).toContain("anchors");
   });
 });
+
+it("the progression example in protocols/README.md is valid inside a protocol", () => {
+  const readme = readFileSync("protocols/README.md", "utf8");
+  const section = readme.slice(readme.indexOf("## Progression"));
+  const block = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+  const doc = baseProtocol();
+  doc.progression = parse(block).progression;
+  const r = load(doc);
+  expect(r.ok ? [] : r.problems.map(formatProblem)).toEqual([]);
+});
