@@ -31,10 +31,10 @@ export interface Harness {
 }
 
 export async function harness(
-  options: { protocols?: ProtocolSource; clock?: () => Date; rateLimit?: AppParts["rateLimit"]; maxBulkBodyBytes?: number; path?: string } = {},
+  options: { protocols?: ProtocolSource; clock?: () => Date; rateLimit?: AppParts["rateLimit"]; maxBulkBodyBytes?: number; path?: string; seed?: number } = {},
 ): Promise<Harness> {
   const store = await openDuckDbStore({ path: options.path ?? ":memory:", warn: () => {} });
-  const random = seededBytes(1);
+  const random = seededBytes(options.seed ?? 1);
   const key = pseudonymKey("k".repeat(64).replace(/k/g, "a"));
   const app = createApp({ store, key, protocols: options.protocols ?? protocolsFromFolder(), clock: options.clock ?? (() => NOW), random, report: () => {},
     rateLimit: options.rateLimit, maxBulkBodyBytes: options.maxBulkBodyBytes, parquet: nodeParquetWriter });
