@@ -77,8 +77,19 @@ export function parseCsv(text: string): string[][] {
   return rows;
 }
 
+/**
+ * Text from the file shown back (a column name, a zod message naming a key) with long digit runs
+ * hidden: a file without its header row would otherwise echo a CPR number as a "column name".
+ */
+export const scrub = (text: string): string => (text.length > 80 ? `${text.slice(0, 80)}…` : text).replace(/\d[\d-]{4,}\d/g, "…");
+
 const rowError = (row: number, issues: ErrorIssue[]) =>
-  new ApiError(400, "bad_request", `række ${row} er ugyldig / row ${row} is invalid`, issues);
+  new ApiError(
+    400,
+    "bad_request",
+    `række ${row} er ugyldig / row ${row} is invalid`,
+    issues.map((i) => ({ ...i, path: scrub(i.path), message: scrub(i.message) })),
+  );
 
 /** The rows of a CSV upload. */
 export function csvRows(text: string, protocol: Protocol): BulkRow[] {
@@ -92,9 +103,9 @@ export function csvRows(text: string, protocol: Protocol): BulkRow[] {
   const duplicated = header.filter((h, k) => header.indexOf(h) !== k);
   if (unknown.length || missing.length || duplicated.length) {
     const issues: ErrorIssue[] = [
-      ...unknown.map((h) => ({ path: `header.${h}`, message: `ukendt kolonne ${JSON.stringify(h)} / unknown column ${JSON.stringify(h)}`, code: "unknown_column" })),
-      ...missing.map((h) => ({ path: `header.${h}`, message: `kolonnen ${h} mangler / column ${h} is missing`, code: "missing_column" })),
-      ...duplicated.map((h) => ({ path: `header.${h}`, message: `kolonnen ${h} står to gange / column ${h} appears twice`, code: "duplicate_column" })),
+      ...unknown.map((h) => ({ path: `header.${scrub(h)}`, message: `ukendt kolonne ${JSON.stringify(scrub(h))} (kolonne ${header.indexOf(h) + 1}) / unknown column ${JSON.stringify(scrub(h))} (column ${header.indexOf(h) + 1})`, code: "unknown_column" })),
+      ...missing.map((h) => ({ path: `header.${h}`, message: `kolonnen ${h} mangler (første linje skal være kolonnenavne) / column ${h} is missing (the first line must name the columns)`, code: "missing_column" })),
+      ...duplicated.map((h) => ({ path: `header.${scrub(h)}`, message: `kolonnen ${h} står to gange / column ${h} appears twice`, code: "duplicate_column" })),
     ];
     throw new ApiError(400, "bad_request", "CSV-filens kolonner passer ikke til protokollen / the CSV columns do not fit the protocol", issues);
   }

@@ -116,3 +116,23 @@ describe("POST /v1/trials/{trial}/enrollments/bulk", () => {
     expect((await res.json()).error.code).toBe("payload_too_large");
   });
 });
+
+describe("bulk uploads never echo a CPR number", () => {
+  it("a CSV without its header row is refused without showing the first line's CPR", async () => {
+    const res = await csv([line(cprFor(150)), line(cprFor(151))].join("\n"));
+    expect(res.status).toBe(400);
+    const text = await res.text();
+    expect(text).not.toMatch(CPR_SHAPED);
+    expect(text).not.toContain(cprFor(150).slice(0, 6));
+    expect(JSON.parse(text).error.issues.map((i: { code: string }) => i.code)).toContain("missing_column");
+  });
+
+  it("an NDJSON row with a CPR-shaped key is refused without showing it", async () => {
+    const body = JSON.stringify({ ...ipsEnrollment(cprFor(152), "101"), [cprFor(153).replace("-", "")]: 1 });
+    const res = await h.request(URL, { method: "POST", token: h.tokens.kbh, headers: { "content-type": "application/x-ndjson" }, body });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).not.toMatch(CPR_SHAPED);
+    expect(JSON.parse(text).results[0].status).toBe(400);
+  });
+});

@@ -19,6 +19,11 @@ const targets: [string, "agency" | "kbh"][] = [
   ["/v1/trials", "agency"],
   [`${T}/amendments`, "agency"],
   [`${T}/close`, "agency"],
+  [`${T}/enrollments/bulk`, "kbh"],
+  [`${T}/withdrawals`, "kbh"],
+  [`${T}/baseline-corrections`, "kbh"],
+  [`${T}/error-flags`, "agency"],
+  [`${T}/outcomes`, "kbh"],
 ];
 
 /** Bodies near the valid shape (most interesting) and arbitrary JSON. */
@@ -49,7 +54,7 @@ describe("fuzzing the write routes", () => {
 
   it("answers 1,000 random raw bodies and content types without a 500", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...targets), fc.string({ maxLength: 300 }), fc.constantFrom("application/json", "text/plain", "application/x-www-form-urlencoded", ""), async ([path, who], raw, type) => {
+      fc.asyncProperty(fc.constantFrom(...targets), fc.string({ maxLength: 300 }), fc.constantFrom("application/json", "text/plain", "application/x-www-form-urlencoded", "text/csv", "application/x-ndjson", ""), async ([path, who], raw, type) => {
         const res = await h.request(path, { method: "POST", token: h.tokens[who], headers: type ? { "content-type": type } : {}, body: raw });
         expect(res.status).toBeLessThan(500);
       }),
