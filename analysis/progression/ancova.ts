@@ -43,36 +43,54 @@ export interface AncovaOptions {
   level?: number;
 }
 
-/** Dummy columns for the levels of `labels` after the first in sorted order (R's factor coding). */
-function dummies(labels: ArrayLike<string>, prefix: string): { columns: Float64Array[]; names: string[] } {
-  const levels = [...new Set(Array.from(labels))].sort();
-  const columns = levels.slice(1).map((level) => Float64Array.from(labels as ArrayLike<string>, (l) => (l === level ? 1 : 0)));
-  return { columns, names: levels.slice(1).map((l) => `${prefix}${l}`) };
-}
-
 export function ancova(followUp: ArrayLike<number>, baseline: ArrayLike<number>, arm: ArrayLike<string>, options: AncovaOptions): ProgressionEffect[] {
   const n = arm.length;
   const measure = options.measure ?? TOTAL;
   const week = options.week ?? NaN;
   const what = `${measure}${Number.isNaN(week) ? "" : `, week ${week}`}`;
   if (followUp.length !== n || baseline.length !== n) throw new AnalysisError(`${what}: ${followUp.length} follow-up and ${baseline.length} baseline scores for ${n} participants`);
-  if (options.strata && options.strata.length !== n) throw new AnalysisError(`${what}: ${options.strata.length} strata for ${n} participants`);
+  const strata = options.strata;
+  if (strata && strata.length !== n) throw new AnalysisError(`${what}: ${strata.length} strata for ${n} participants`);
   const arms = options.arms ?? [...new Set(Array.from(arm))].filter((a) => a !== options.control);
-  const keep: number[] = [];
-  for (let i = 0; i < n; i++) if (Number.isFinite(followUp[i]) && Number.isFinite(baseline[i])) keep.push(i);
-  const armKept = keep.map((i) => arm[i]);
-  for (const a of [options.control, ...arms]) if (!armKept.includes(a)) throw new AnalysisError(`${what}: arm ${a} has no one measured both at baseline and at the week`);
-  const y = Float64Array.from(keep, (i) => followUp[i]);
-  const armColumns = arms.map((a) => Float64Array.from(armKept, (x) => (x === a ? 1 : 0)));
-  const columns: Float64Array[] = [...armColumns, Float64Array.from(keep, (i) => baseline[i])];
-  const names = [...arms.map((a) => `arm${a}`), "baseline"];
-  if (options.strata) {
-    const s = dummies(keep.map((i) => options.strata![i]), "stratum");
-    columns.push(...s.columns);
-    names.push(...s.names);
+  const code = new Map<string, number>([[options.control, 0], ...arms.map((a, j) => [a, j + 1] as [string, number])]);
+  // One pass for the completers and the strata present among them, one to fill the columns.
+  let m = 0;
+  const levelSet = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    if (!code.has(arm[i])) throw new AnalysisError(`${what}: arm ${arm[i]} is neither the control nor among the arms to report`);
+    if (Number.isFinite(followUp[i]) && Number.isFinite(baseline[i])) {
+      m++;
+      if (strata) levelSet.add(strata[i]);
+    }
   }
+  // Strata as R's factor(): levels in sorted order, the first the reference.
+  const levels = [...levelSet].sort();
+  const levelIndex = new Map(levels.map((l, j) => [l, j]));
+  const y = new Float64Array(m);
+  const y0 = new Float64Array(m);
+  const armColumns = arms.map(() => new Float64Array(m));
+  const stratumColumns = levels.slice(1).map(() => new Float64Array(m));
+  const seen = new Int32Array(arms.length + 1);
+  for (let i = 0, r = 0; i < n; i++) {
+    if (!(Number.isFinite(followUp[i]) && Number.isFinite(baseline[i]))) continue;
+    y[r] = followUp[i];
+    y0[r] = baseline[i];
+    const c = code.get(arm[i])!;
+    seen[c]++;
+    if (c > 0) armColumns[c - 1][r] = 1;
+    if (strata) {
+      const s = levelIndex.get(strata[i])!;
+      if (s > 0) stratumColumns[s - 1][r] = 1;
+    }
+    r++;
+  }
+  [options.control, ...arms].forEach((a, c) => {
+    if (seen[c] === 0) throw new AnalysisError(`${what}: arm ${a} has no one measured both at baseline and at the week`);
+  });
+  const columns = [...armColumns, y0, ...stratumColumns];
+  const names = [...arms.map((a) => `arm${a}`), "baseline", ...levels.slice(1).map((l) => `stratum${l}`)];
   const fit = olsFit(y, columns, { names, seType: "HC2", terms: arms.map((_, j) => j + 1), outcome: what });
-  const dropped = n - keep.length;
+  const dropped = n - m;
   const warnings = [...fit.warnings];
   if (dropped > 0) warnings.push(`${what}: ${dropped} of ${n} not measured both at baseline and at the week (completers only)`);
   return arms.map((a, j) => ({
