@@ -24,7 +24,8 @@
  * export equals an analysis of this set.
  *
  * Outcome values: site-recorded values come from the store, the latest recorded value per
- * participant and outcome winning (a re-recorded value corrects the earlier one). Register outcomes
+ * participant and outcome winning (a re-recorded value corrects the earlier one), values observed
+ * after a withdrawal's effective day left out. Register outcomes
  * come from the register module's derived values (`readRegisterOutcome`) when the store can give a
  * DuckDB connection to them; values the store holds with `source: register` are the fallback.
  *
@@ -167,10 +168,13 @@ export async function analysisDataset(
   add("randomized_in_error", inError);
 
   // Recorded values, the latest recorded per participant and outcome (rows arrive in write order).
+  // A value observed after the withdrawal's effective day (recorded before a withdrawal that was
+  // dated back) is left out: the withdrawal stops outcomes from that day on.
   const recorded = new Map<string, { value: JsonValue; source: "site" | "register" }[]>();
   for (const o of outcomes) {
     const i = index.get(o.publicId);
     if (i === undefined) continue;
+    if (withdrawnOn[i] !== null && o.observedAt.slice(0, 10) > withdrawnOn[i]!) continue;
     let values = recorded.get(o.outcome);
     if (!values) recorded.set(o.outcome, (values = new Array(n)));
     values[i] = { value: o.value, source: o.source };

@@ -51,6 +51,10 @@ beforeAll(async () => {
     outcomes: [
       { publicId: ids[0], outcome: "work_or_education_78w", timePoint: "week-78", value: 1, observedAt: "2027-12-01", source: "site", recordedAt: at },
       { publicId: ids[1], outcome: "work_or_education_78w", timePoint: "week-78", value: 0, observedAt: "2027-12-01", source: "site", recordedAt: at },
+      // Observed after the withdrawal's effective day (2026-06-15): left out of the data set.
+      { publicId: ids[2], outcome: "work_or_education_78w", timePoint: "week-78", value: 1, observedAt: "2026-06-16", source: "site", recordedAt: at },
+      // On the effective day itself: kept.
+      { publicId: ids[2], outcome: "weeks_self_supporting_78", timePoint: null, value: 3, observedAt: "2026-06-15", source: "site", recordedAt: at },
     ],
     audit: audit("test.setup"),
   });
@@ -132,7 +136,7 @@ describe("analysisDataset", () => {
     expect(col(d, "work_or_education_78w")).toEqual([1, 1, NaN, NaN]);
     expect(col(d, "self_supporting_78w")).toEqual([NaN, NaN, NaN, 1]);
     expect(col(d, "weeks_on_benefit_78")).toEqual([NaN, NaN, 30, NaN]);
-    expect(col(d, "weeks_self_supporting_78")).toEqual([NaN, NaN, NaN, NaN]);
+    expect(col(d, "weeks_self_supporting_78")).toEqual([NaN, NaN, 3, NaN]);
     expect(col(d, "time_to_job_time")).toEqual([12, 78, NaN, NaN]);
     expect(col(d, "time_to_job_event")).toEqual([1, 0, NaN, NaN]);
   });
@@ -158,7 +162,7 @@ describe("analysisDataset", () => {
     const d = await analysisDataset(h.store, TRIAL, protocol, ALL_SITES, {
       registerOutcomes: async (outcome) => (outcome === "weeks_self_supporting_78" ? [{ pseudonym: pseudonyms[1], value: 7, event: null, reason: null }] : null),
     });
-    expect(col(d, "weeks_self_supporting_78")).toEqual([NaN, 7, NaN, NaN]);
+    expect(col(d, "weeks_self_supporting_78")).toEqual([NaN, 7, 3, NaN]);
     expect(col(d, "time_to_job_time")).toEqual([NaN, NaN, NaN, NaN]);
   });
 });
