@@ -89,5 +89,6 @@ export {
 export { type PlannedWeekWindow, type WindowAssignment, assignToPlannedWeeks } from "./progression/windows.ts";
 export { type AncovaOptions, type ProgressionAncovaOptions, ancova, progressionAncova } from "./progression/ancova.ts";
 export { type RandomInterceptFit, type RandomInterceptOptions, randomInterceptFit, randomInterceptTerm } from "./progression/random-intercept.ts";
+export { type MilestoneTimes, milestoneTimes } from "./progression/milestone.ts";
 export { type ProgressionMixedModel, type ProgressionMixedModelOptions, progressionMixedModel } from "./progression/mixed-model.ts";
 export { type Bilingual, type ProgressionEffect, ASSUMPTIONS as PROGRESSION_ASSUMPTIONS, TOTAL as PROGRESSION_TOTAL } from "./progression/result.ts";

@@ -3,6 +3,8 @@ import { assignToPlannedWeeks } from "../../../analysis/progression/windows.ts";
 import { buildPanel, completeness, progressionTotal, type InstrumentView } from "../../../analysis/progression/panel.ts";
 import { progressionMixedModel } from "../../../analysis/progression/mixed-model.ts";
 import { AnalysisError } from "../../../analysis/estimate.ts";
+import { milestoneTimes } from "../../../analysis/progression/milestone.ts";
+import { kaplanMeier } from "../../../analysis/estimators/kaplan-meier.ts";
 
 const schedule = [
   { week: 0, window: { before: 1, after: 2 } }, // days −7 … 14
@@ -103,5 +105,45 @@ describe("the panel: oriented scores, totals, completeness", () => {
     });
     expect(() => progressionMixedModel(panel, { control: "usual" })).toThrow(/mentor:week13 is a linear combination/);
     expect(() => progressionMixedModel(panel, { control: "usual", arms: [] })).toThrow(/arm mentor is neither the control nor among the arms/);
+  });
+});
+
+describe("time to the milestone", () => {
+  const people = [
+    { id: "a", arm: "mentor" },
+    { id: "b", arm: "mentor" },
+    { id: "c", arm: "usual" },
+    { id: "d", arm: "usual" },
+    { id: "e", arm: "usual" },
+    { id: "f", arm: "usual" },
+  ];
+  const inst: InstrumentView = { factors: [{ id: "health", scale: { min: 1, max: 5 }, direction: "higher" }], total: { method: "sum" } };
+  const sched = [{ week: 0, window: { before: 1, after: 2 } }, { week: 26, window: { before: 4, after: 4 } }];
+  const m = (participant: string, day: number, health: number | null) => ({ participant, day, scores: { health } });
+  const out = milestoneTimes({
+    participants: people,
+    measurements: [
+      m("a", 0, 2), m("a", 60, 3), m("a", 182, 4), m("a", 200, 5), // event at the first ≥ 4: day 182 = week 26
+      m("b", 3, 1), m("b", 140, 3), m("b", 91, 2), //               censored at the last day, 140 = week 20
+      m("c", 1, 4), m("c", 100, 5), //                              at the milestone at baseline: left out
+      m("d", 40, 2), m("d", 182, 5), //                             day 40 is outside week 0's window: no baseline
+      m("e", 0, 2), m("e", 70, null), //                            nothing scored after the baseline: no follow-up
+      m("f", -5, 3), m("f", 30, 4), //                              an unplanned conversation counts: week 30/7
+    ],
+    instrument: inst,
+    schedule: sched,
+    threshold: 4,
+  });
+
+  it("event at the first total at or above the threshold after the baseline, else censored at the last measurement", () => {
+    expect(out.participants).toEqual(["a", "b", "f"]);
+    expect(Array.from(out.time)).toEqual([26, 20, 30 / 7]);
+    expect(Array.from(out.event)).toEqual([1, 0, 1]);
+    expect(out.counts).toEqual({ no_baseline: 1, at_milestone_at_baseline: 1, no_follow_up: 1 });
+  });
+
+  it("feeds the survival estimators", () => {
+    const km = kaplanMeier(out.time, out.event, out.arm);
+    expect(km.arms.map((a) => a.arm)).toEqual(["mentor", "usual"]);
   });
 });
