@@ -6,7 +6,8 @@
  *
  *   npm run bench:progression -- [--n 10000,100000] [--weeks 0,13,26,52] [--runs 3] [--seed 1] [--r]
  *
- * Prints, per size, the median seconds of each fit (panel in memory → estimates); with --r also
+ * Prints, per size, the median seconds of each fit (panel in memory → estimates; after one untimed
+ * warm-up run); with --r also
  * R's median over the same number of runs (bench/progression.R; data in memory, the fit only),
  * the ratio R/ours, and the largest relative difference of the arm × week effects and their SEs
  * from R's.
@@ -71,7 +72,7 @@ function simulate(P: number, seed: number): ProgressionPanel {
 
 function median(f: () => unknown): { seconds: number; result: unknown } {
   const times: number[] = [];
-  let result: unknown;
+  let result: unknown = f(); // warm-up, not timed
   for (let k = 0; k < runs; k++) {
     const t0 = performance.now();
     result = f();
