@@ -168,7 +168,8 @@ export const DerivationParamSchemas = {
   /** Time to the first self-supporting spell of at least `min_weeks` consecutive weeks. */
   time_to_self_support: z.strictObject({ min_weeks: z.number().int().min(1).max(520), from: week.optional(), horizon: week.optional() }),
   /** Self-supporting `weeks_after` weeks after the programme ended (KL's retention measure). */
-  retention: z.strictObject({ weeks_after: z.number().int().min(0).max(520).default(13) }),
+  /** With `programme_weeks`, read at the planned end for everyone in every arm (intention to treat). */
+  retention: z.strictObject({ weeks_after: z.number().int().min(0).max(520).default(13), programme_weeks: week.optional() }),
   education_started: window,
 } as const;
 export type DerivationName = keyof typeof DerivationParamSchemas;

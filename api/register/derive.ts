@@ -36,6 +36,11 @@
  *        Spells that began before w0+f count from w0+f.
  *   retention {weeks_after: 13}            1 when week e+13 is self-supporting, where e is the ISO
  *                                          week of the programme end date, else 0
+ *   retention {weeks_after, programme_weeks: p}
+ *                                          the same with e = w0+p, the planned end, for everyone
+ *                                          in every arm (recorded end dates are not used): the
+ *                                          intention-to-treat form, since the control arm has no
+ *                                          programme to end
  *   education_started {from: a, to: b}     1 when some week t in w0+a .. w0+b is coded education and
  *                                          week t-1 is not (an unobserved t-1 counts as not); 0 when
  *                                          the whole window is observed without such a week; null
@@ -68,7 +73,7 @@ export const derivationSchemas = {
   time_to_self_support: z
     .object({ min_weeks: z.number().int().min(1).max(520), from: week.default(0), horizon: z.number().int().min(0).max(5200).optional() })
     .strict(),
-  retention: z.object({ weeks_after: z.number().int().min(0).max(520).default(13) }).strict(),
+  retention: z.object({ weeks_after: z.number().int().min(0).max(520).default(13), programme_weeks: week.optional() }).strict(),
   education_started: window,
 } as const;
 
@@ -352,9 +357,19 @@ async function plan(connection: DuckDBConnection, name: DerivationName, params: 
   switch (name) {
     case "self_supporting_at_week":
     case "retention": {
-      const t = name === "retention" ? `(b.we + ${int(params.weeks_after)})` : `(b.w0 + ${int(params.week)})`;
+      // Retention with `programme_weeks` reads every participant at the planned end plus
+      // `weeks_after`, in every arm alike (an intention-to-treat comparison); without it, at the
+      // recorded programme end.
+      const planned = name === "retention" && params.programme_weeks !== undefined;
+      const t =
+        name === "retention"
+          ? planned
+            ? `(b.w0 + ${int(params.programme_weeks)} + ${int(params.weeks_after)})`
+            : `(b.we + ${int(params.weeks_after)})`
+          : `(b.w0 + ${int(params.week)})`;
       const cat = `a.${id}cat`;
-      const reason = name === "retention" ? `CASE WHEN b.we IS NULL THEN 'no_programme_end' ELSE ${weekReasonSql(t, cat)} END` : weekReasonSql(t, cat);
+      const reason =
+        name === "retention" && !planned ? `CASE WHEN b.we IS NULL THEN 'no_programme_end' ELSE ${weekReasonSql(t, cat)} END` : weekReasonSql(t, cat);
       return {
         aggregates: [`min(w.category) FILTER (WHERE w.week = ${t}) AS ${id}cat`],
         select: `b.pseudonym, ${reason} AS reason,

@@ -99,7 +99,7 @@ describe("loading", () => {
     expect(result.protocol.arms[0]!.control).toBe(false);
     expect(result.protocol.covariates.find((c) => c.id === "gender")!.required).toBe(true);
     const retention = result.protocol.outcomes.find((o) => o.id === "retention_13w")!;
-    expect(retention.source).toEqual({ type: "register", derivation: "retention", params: { weeks_after: 13 } });
+    expect(retention.source).toEqual({ type: "register", derivation: "retention", params: { weeks_after: 13, programme_weeks: 52 } });
   });
 });
 

@@ -189,6 +189,16 @@ describe("retention", () => {
     const r8 = await derive({ derivation: "retention", params: { weeks_after: 8 } });
     expect(r8[A]).toMatchObject({ value: 0 }); // week 10: B2
   });
+
+  it("reads week w0 + p + weeks_after for everyone when the planned programme length p is given", async () => {
+    const r = await derive({ derivation: "retention", params: { weeks_after: 4, programme_weeks: 2 } });
+    expect(r[A]).toMatchObject({ value: 1, reason: null }); // week 6: empty, self-supporting
+    expect(r[B]).toMatchObject({ value: 1, reason: null }); // week 6: empty (X only from 7); no recorded end needed
+    expect(r[E]).toMatchObject({ value: 1, reason: null }); // week 6: empty
+    const r8 = await derive({ derivation: "retention", params: { weeks_after: 8, programme_weeks: 2 } });
+    expect(r8[A]).toMatchObject({ value: 0 }); // week 10: B2
+    expect(r8[B]).toMatchObject({ value: null, reason: "emigrated" });
+  });
 });
 
 describe("education_started", () => {
