@@ -31,7 +31,8 @@
  * and `intervals(lme(...))`. (lme4 reports no df.)
  *
  * Errors (`AnalysisError`): unequal lengths, a missing or non-finite value (column and row named),
- * a column that is a linear combination of others (named), fewer rows than coefficients + 1.
+ * a column that is a linear combination of others (named), fewer rows than coefficients + 1, every
+ * participant measured once (σ_b and σ are then not identified; lme4 refuses it too).
  *
  * References:
  * - Laird, N. M. & Ware, J. H. (1982). Random-effects models for longitudinal data. Biometrics
@@ -171,8 +172,12 @@ interface Evaluation {
   r: number;
 }
 
-/** The profiled REML criterion d(θ) and the GLS quantities at θ. */
-function evaluate(suff: Sufficient, theta: number, names: string[], outcome: string): Evaluation {
+/**
+ * The profiled REML criterion d(θ) and the GLS quantities at θ. M(γ) has full rank for every
+ * finite γ when X has; a loss of rank at an extreme θ of the search grid is rounding, and such a
+ * point is skipped (`strict` false) rather than reported.
+ */
+function evaluate(suff: Sufficient, theta: number, names: string[], outcome: string, strict = true): Evaluation {
   const { p, n, A, bx, sizes, counts, S, t, u } = suff;
   const gamma = theta * theta;
   const M = Float64Array.from(A);
@@ -189,6 +194,7 @@ function evaluate(suff: Sufficient, theta: number, names: string[], outcome: str
     q -= c * u[k];
   }
   const chol = cholesky(M, p);
+  if (chol.rank < p && !strict) return { criterion: Infinity, beta: new Float64Array(p), M, r: NaN };
   if (chol.rank < p) {
     const dropped = names.filter((_, j) => !chol.kept[j]);
     throw new AnalysisError(`${outcome}: column${dropped.length > 1 ? "s" : ""} ${dropped.join(", ")} ${dropped.length > 1 ? "are linear combinations" : "is a linear combination"} of the others (no data to estimate ${dropped.length > 1 ? "them" : "it"}?)`);
@@ -326,11 +332,13 @@ export function randomInterceptFit(
   if (n <= p) throw new AnalysisError(`${outcome}: ${n} rows for ${p} coefficients`);
   const { codes, levels } = groupCodes(groups);
   const G = levels.length;
+  if (G === n) throw new AnalysisError(`${outcome}: every participant has a single measurement; the random intercept cannot be told apart from the residual`);
   const { suff, within } = sufficient(y, columns, codes, G, names, outcome);
+  evaluate(suff, 0, names, outcome); // X must have full rank: named here if not
   let evaluations = 0;
   const d = (theta: number) => {
     evaluations++;
-    return evaluate(suff, theta, names, outcome).criterion;
+    return evaluate(suff, theta, names, outcome, false).criterion;
   };
 
   // Bracket on a log grid, then Brent inside the bracket.

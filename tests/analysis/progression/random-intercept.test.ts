@@ -101,3 +101,7 @@ describe("random intercept: hand-computed one-way cases", () => {
     expect(() => randomInterceptFit([1, 2, 3, 4, 5], [[0, 1, 0, Infinity, 0]], [1, 1, 2, 2, 3], { names: ["t"] })).toThrow(/column t .* row 3/);
   });
 });
+
+it("one measurement per participant is refused: σ_b and σ are not identified", () => {
+  expect(() => randomInterceptFit([1, 2, 3, 4], [[0, 1, 0, 1]], ["a", "b", "c", "d"])).toThrow(/every participant has a single measurement/);
+});
