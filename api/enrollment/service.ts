@@ -13,7 +13,7 @@
 import { Allocator, DesignInputError, trialDesignOf } from "../../analysis/design/index.ts";
 import { checkEligibility, validateCovariates, siteOpen, validateProtocolData, type CovariateValue, type Label, type Protocol } from "../../protocols/index.ts";
 import type { AuditDraft } from "../audit.ts";
-import { ageOn, parseCpr } from "../cpr.ts";
+import { ageOn, parseCpr, type Cpr as ParsedCpr } from "../cpr.ts";
 import { ApiError } from "../errors.ts";
 import { publicParticipantId, pseudonymize, type PseudonymKey } from "../pseudonym.ts";
 import { CommitQueue, CommitQueueFullError } from "../store/commit-queue.ts";
@@ -156,16 +156,27 @@ export class EnrollmentService {
    * needs, or the 400/403/422 the caller gets.
    */
   private async prepare(trialId: string, principal: Principal, input: EnrollRequest): Promise<Pending> {
+    const now = this.clock();
+    const cpr = this.precheck(principal, input, now);
+    const { protocol } = await this.state(trialId);
+    return this.finish(trialId, protocol, principal, input, cpr, now);
+  }
+
+  /** The checks that need no trial state: own site, a real CPR, consent. */
+  private precheck(principal: Principal, input: EnrollRequest, now: Date): ParsedCpr {
     if (principal.role !== "municipality" || principal.site !== input.site) {
       throw new ApiError(403, "forbidden", "du kan kun indskrive på dit eget sted / you can only enroll at your own site");
     }
-    const now = this.clock();
     const cpr = parseCpr(input.cpr, { today: now });
     if (!cpr.ok) throw new ApiError(400, "bad_request", cpr.error.message, [{ path: "cpr", message: cpr.error.message, code: cpr.error.code }]);
     if (input.consent !== true) {
       throw new ApiError(422, "unprocessable", "samtykke mangler / consent is missing", [{ path: "consent", message: "borgeren skal give samtykke / the citizen must consent" }]);
     }
-    const { protocol } = await this.state(trialId);
+    return cpr.cpr;
+  }
+
+  /** The protocol's checks (covariates, eligibility) and the pseudonyms; synchronous. */
+  private finish(trialId: string, protocol: Protocol, principal: Principal, input: EnrollRequest, cpr: ParsedCpr, now: Date): Pending {
     const covariateProblems = validateCovariates(protocol, input.covariates);
     if (covariateProblems.length > 0) {
       throw new ApiError(
@@ -175,7 +186,7 @@ export class EnrollmentService {
         covariateProblems.map((p) => ({ path: `covariates.${p.covariate}`, message: bilingual(p.message) })),
       );
     }
-    const age = ageOn(cpr.cpr.birthDate, now);
+    const age = ageOn(cpr.birthDate, now);
     const failures = checkEligibility(protocol, { site: input.site, target_group: input.target_group, age, covariates: input.covariates });
     if (failures.length > 0) {
       throw new ApiError(
@@ -185,7 +196,7 @@ export class EnrollmentService {
         failures.map((f) => ({ path: f.rule, message: bilingual(f.message), code: f.kind })),
       );
     }
-    const pseudonym = pseudonymize(this.key, cpr.cpr.normalized);
+    const pseudonym = pseudonymize(this.key, cpr.normalized);
     const covariates = { ...input.covariates };
     if (input.target_group !== undefined) covariates.target_group = input.target_group;
     return { pseudonym, publicId: publicParticipantId(this.key, trialId, pseudonym), site: input.site, covariates, principal, at: now.toISOString() };
@@ -208,12 +219,16 @@ export class EnrollmentService {
   async enrollMany(trialId: string, principal: Principal, rows: EnrollRequest[]): Promise<EnrollResult[]> {
     const results: EnrollResult[] = new Array(rows.length);
     const commits: Promise<void>[] = [];
+    const { protocol } = await this.state(trialId);
     for (let start = 0; start < rows.length; start += BULK_CHUNK) {
+      // Let the previous chunk's commit go ahead while this one is checked.
+      if (start > 0) await new Promise((resolve) => setTimeout(resolve, 0));
       const group: Pending[] = [];
       const at: number[] = [];
       for (let i = start; i < Math.min(rows.length, start + BULK_CHUNK); i++) {
         try {
-          group.push(await this.prepare(trialId, principal, rows[i]));
+          const now = this.clock();
+          group.push(this.finish(trialId, protocol, principal, rows[i], this.precheck(principal, rows[i], now), now));
           at.push(i);
         } catch (error) {
           if (!(error instanceof ApiError)) throw error;
