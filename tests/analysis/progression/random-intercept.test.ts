@@ -105,3 +105,22 @@ describe("random intercept: hand-computed one-way cases", () => {
 it("one measurement per participant is refused: σ_b and σ are not identified", () => {
   expect(() => randomInterceptFit([1, 2, 3, 4], [[0, 1, 0, 1]], ["a", "b", "c", "d"])).toThrow(/every participant has a single measurement/);
 });
+
+it("the order of the rows does not matter (a seeded shuffle of the reference data)", () => {
+  const names: string[] = r.constrained_strata.names.slice(1);
+  const n = week.length;
+  const order = Array.from({ length: n }, (_, i) => i);
+  let state = 12345;
+  for (let i = n - 1; i > 0; i--) {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    const j = state % (i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const cols = names.map(column);
+  const ids = d.id as string[];
+  const y = d.total as number[];
+  const shuffled = randomInterceptFit(order.map((i) => y[i]!), cols.map((c) => Float64Array.from(order, (i) => c[i]!)), order.map((i) => ids[i]!), { names });
+  closeAll(shuffled.coefficients, r.constrained_strata.lme.estimate, 1e-8);
+  closeAll(shuffled.std_errors, r.constrained_strata.lme.std_error, 1e-8);
+  expect(Array.from(shuffled.df)).toEqual(r.constrained_strata.lme.df);
+});
