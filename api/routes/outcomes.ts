@@ -19,6 +19,9 @@ const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { "application/j
 
 /** Most values in one request. */
 export const MAX_OUTCOME_VALUES = 10_000;
+/** Up to this many distinct participants, each is looked up alone. */
+const FEW = 64;
+const PUBLIC_ID = /^p(-[0-9a-hjkmnp-tv-z]{4}){4}$/;
 
 const DayOrTime = z
   .string()
@@ -59,7 +62,13 @@ export function outcomeRoutes(app: OpenAPIHono<AppEnv>): void {
       const { values } = c.req.valid("json");
       const { protocol } = await trialWithProtocol(deps, trialId);
       const scope = scopeOf(principal);
-      const [enrolled, withdrawals] = await Promise.all([deps.store.listEnrollments(trialId, scope), deps.store.listWithdrawals(trialId, scope)]);
+      // A few participants are looked up one by one; a large batch reads the scope's list once.
+      const wanted = [...new Set(values.map((v) => v.participant_id))];
+      const enrolled: EnrollmentRecord[] =
+        wanted.length <= FEW
+          ? (await Promise.all(wanted.map((id) => (PUBLIC_ID.test(id) ? deps.store.findEnrollment(trialId, { publicId: id }, scope) : null)))).filter((e) => e !== null)
+          : await deps.store.listEnrollments(trialId, scope);
+      const withdrawals = await deps.store.listWithdrawals(trialId, scope);
       const byId = new Map<string, EnrollmentRecord>(enrolled.map((e) => [e.publicId, e]));
       const withdrawnOn = new Map<string, string>();
       for (const w of withdrawals) {

@@ -162,6 +162,23 @@ describe("POST /v1/trials/{trial}/outcomes", () => {
     expect((await h.store.listOutcomes(TRIAL, ALL_SITES)).length).toBe(before);
   });
 
+  it("checks a batch of many distinct participants the same way (read as one list)", async () => {
+    const unknown = Array.from({ length: 65 }, (_, k) => `p-0000-0000-0000-${String(k).padStart(4, "0")}`);
+    const values = [
+      { participant_id: kbh[1].participant_id, outcome: "work_or_education_78w", value: 1, observed_at: "2027-12-03" },
+      ...unknown.map((id) => ({ participant_id: id, outcome: "work_or_education_78w", value: 1, observed_at: "2027-12-03" })),
+      { participant_id: aarhus, outcome: "work_or_education_78w", value: 1, observed_at: "2027-12-03" },
+      { participant_id: kbh[0].participant_id, outcome: "work_or_education_78w", value: 1, observed_at: "2026-06-21" },
+    ];
+    const res = await post("outcomes", { values });
+    expect(res.status).toBe(422);
+    const issues = (await res.json()).error.issues as { path: string; code: string }[];
+    expect(issues).toHaveLength(67);
+    expect(issues[0]).toEqual(expect.objectContaining({ path: "values.1.participant_id", code: "unknown_participant" }));
+    expect(issues[65]).toEqual(expect.objectContaining({ path: "values.66.participant_id", code: "unknown_participant" }));
+    expect(issues[66]).toEqual(expect.objectContaining({ path: "values.67.observed_at", code: "after_withdrawal" }));
+  });
+
   it("accepts a value observed on the withdrawal's effective day", async () => {
     const res = await post("outcomes", { values: [{ participant_id: kbh[0].participant_id, outcome: "work_or_education_78w", value: 0, observed_at: "2026-06-20" }] });
     expect(res.status).toBe(201);
