@@ -90,5 +90,6 @@ export { type PlannedWeekWindow, type WindowAssignment, assignToPlannedWeeks } f
 export { type AncovaOptions, type ProgressionAncovaOptions, ancova, progressionAncova } from "./progression/ancova.ts";
 export { type RandomInterceptFit, type RandomInterceptOptions, randomInterceptFit, randomInterceptTerm } from "./progression/random-intercept.ts";
 export { type MilestoneTimes, milestoneTimes } from "./progression/milestone.ts";
+export { type ProgressionAnalysis, analyzeProgression } from "./progression/progression-analysis.ts";
 export { type ProgressionMixedModel, type ProgressionMixedModelOptions, progressionMixedModel } from "./progression/mixed-model.ts";
 export { type Bilingual, type ProgressionEffect, ASSUMPTIONS as PROGRESSION_ASSUMPTIONS, TOTAL as PROGRESSION_TOTAL } from "./progression/result.ts";

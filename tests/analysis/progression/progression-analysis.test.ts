@@ -1,0 +1,90 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { analyzeProgression } from "../../../analysis/progression/progression-analysis.ts";
+import type { Measurement } from "../../../analysis/progression/panel.ts";
+import { ProgressionSchema } from "../../../protocols/index.ts";
+import { expectClose, expectMatchesR, readCsv } from "../estimators/csv.ts";
+
+const dir = "tests/reference/progression-ancova/";
+const r = JSON.parse(readFileSync(`${dir}expected.json`, "utf8"));
+const people = readCsv(`${dir}participants.csv`);
+const rows = readCsv(`${dir}measurements.csv`);
+const factors = ["health", "motivation", "job_seeking", "barriers"];
+const label = (x: string) => ({ da: x, en: x });
+
+function progression(estimators: ("ancova" | "mixed_model")[]) {
+  return ProgressionSchema.parse({
+    instrument: {
+      id: "test",
+      version: 1,
+      title: label("Test"),
+      source: label("Test"),
+      factors: factors.map((id) => ({
+        id,
+        label: label(id),
+        scale: { min: 1, max: 5, anchors: [{ value: 1, label: label("1") }, { value: 5, label: label("5") }] },
+        direction: id === "barriers" ? "lower" : "higher",
+      })),
+      total: { method: "mean", label: label("Total") },
+    },
+    schedule: [
+      { week: 0, window: { before: 1, after: 2 } },
+      { week: 13, window: { before: 4, after: 4 } },
+      { week: 26, window: { before: 6, after: 6 } },
+      { week: 52, window: { before: 8, after: 8 } },
+    ],
+    analysis: { primary_week: 52, estimators, milestone: { total_at_least: 4, label: label("Close to work") } },
+  });
+}
+const arms = [{ id: "usual", control: true }, { id: "ips", control: false }, { id: "ips_e", control: false }];
+const participants = (people.id as string[]).map((id, i) => ({ id, arm: people.arm![i] as string, stratum: String(people.site![i]) }));
+const measurements: Measurement[] = (rows.participant as string[]).map((participant, i) => ({
+  participant,
+  day: rows.day![i] as number,
+  scores: Object.fromEntries(factors.map((f) => [f, rows[f]![i] === "" ? null : (rows[f]![i] as number)])),
+}));
+
+describe("the protocol's progression plan on the reference data", () => {
+  const out = analyzeProgression(progression(["ancova", "mixed_model"]), arms, participants, measurements);
+
+  it("ANCOVA at every follow-up week; weeks 26 and 52 as R's lm_robust with Holm", () => {
+    expect(new Set(out.ancova.map((e) => e.week))).toEqual(new Set([13, 26, 52]));
+    for (const [week, key] of [[26, "week26_strata"], [52, "week52_strata"]] as const) {
+      const got = out.ancova.filter((e) => e.week === week);
+      got.forEach((e, j) => {
+        expectMatchesR(e, r[key][j]);
+        if (e.measure !== "total") expect(Math.abs(e.p_adjusted! - r[key][j].p_holm)).toBeLessThan(1e-8);
+      });
+    }
+  });
+
+  it("the mixed model per factor and for the total; the total as nlme::lme; factors Holm-adjusted per arm and week", () => {
+    expect(out.mixed_model.map((m) => m.measure)).toEqual([...factors, "total"]);
+    const total = out.mixed_model.find((m) => m.measure === "total")!;
+    total.effects.forEach((e, j) => expectClose(e.estimate, r.mixed_model_total.estimate[6 + j], 1e-8));
+    expectClose(total.fit.sigma, r.mixed_model_total.sigma, 1e-8);
+    for (const m of out.mixed_model) for (const e of m.effects) expect(e.p_adjusted === null).toBe(m.measure === "total");
+    // Holm by hand for one family: the four factors' effects of ips at week 52
+    const family = out.mixed_model.filter((m) => m.measure !== "total").map((m) => m.effects.find((e) => e.arm === "ips" && e.week === 52)!);
+    const sorted = family.map((e) => e.p_value).sort((a, b) => a - b);
+    const smallest = family.find((e) => e.p_value === sorted[0])!;
+    expect(smallest.p_adjusted).toBeCloseTo(Math.min(1, 4 * sorted[0]!), 12);
+  });
+
+  it("counts, completeness and the milestone come along; the primary result is the first estimator's", () => {
+    expect(out.assignment).toEqual(r.counts);
+    expect(out.completeness).toHaveLength(12);
+    expect(out.milestone!.time.length + out.milestone!.counts.no_baseline + out.milestone!.counts.at_milestone_at_baseline + out.milestone!.counts.no_follow_up).toBe(240);
+    expect(out.primary.map((e) => [e.estimator, e.measure, e.week, e.arm])).toEqual([
+      ["ancova", "total", 52, "ips"],
+      ["ancova", "total", 52, "ips_e"],
+    ]);
+    const mixedFirst = analyzeProgression(progression(["mixed_model"]), arms, participants, measurements);
+    expect(mixedFirst.ancova).toEqual([]);
+    expect(mixedFirst.primary.map((e) => [e.estimator, e.week, e.arm])).toEqual([
+      ["mixed_model", 52, "ips"],
+      ["mixed_model", 52, "ips_e"],
+    ]);
+    expectClose(mixedFirst.primary[0]!.estimate, r.mixed_model_total.estimate[10], 1e-8);
+  });
+});
