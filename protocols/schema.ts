@@ -274,6 +274,12 @@ export const AnalysisSchema = z.strictObject({
   /** Adjustment over the family of subgroup interaction tests: one method or several. */
   multiplicity: z.union([MultiplicityMethod, z.array(MultiplicityMethod).min(1)]).default("holm"),
   randomization_inference: z.strictObject({ draws: z.number().int().min(100).max(10_000_000) }).optional(),
+  /**
+   * Treatment received, where the trial records it: a 0/1 data column (1 = took up an intervention,
+   * e.g. met the IPS consultant; a control participant with 1 crossed over). With it, each contrast
+   * also gets the complier average causal effect by 2SLS (assignment as the instrument).
+   */
+  compliance: z.strictObject({ column: columnId }).optional(),
 });
 
 export const PowerSchema = z.strictObject({
