@@ -1,12 +1,14 @@
 /**
  * Enrollments per second through HTTP, next to a bare Hono route in the same run (the ceiling).
  *
- *   npx tsx bench/enroll.ts [--seconds 5] [--connections 8,32,64]
+ *   npx tsx bench/enroll.ts [--seconds 5] [--connections 8,16,32,64] [--bulk-rows 100000] [--cpu-prof DIR]
  *
  * Both servers run as child processes on 127.0.0.1; this process is the load generator (keep-alive
  * connections, one request in flight per connection). The enrollment server writes to a fresh
  * DuckDB file with its WAL, so every acknowledged enrollment is durable. Prints requests/s, p50 and
- * p99 latency per connection count, and the ratio to the bare route.
+ * p99 latency per connection count, and the ratio to the bare route. Then one bulk upload: a CSV
+ * of `--bulk-rows` citizens to a second trial, timed from the first byte sent to the last byte of
+ * the per-row answer (rows/s), with every row checked to be enrolled.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -16,7 +18,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { main } from "../api/cli/main.ts";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" }, connections: { type: "string", default: "8,32,64" } } });
+const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" }, connections: { type: "string", default: "8,16,32,64" }, "bulk-rows": { type: "string", default: "100000" }, "cpu-prof": { type: "string" } } });
 const seconds = Number(values.seconds);
 const connectionCounts = values.connections!.split(",").map(Number);
 
@@ -118,7 +120,9 @@ try {
   const agency = await cli(["token", "create", "--db", db, "--role", "agency", "--name", "bench"]);
   const siteTokens = new Map<string, string>();
   for (const site of SITES) siteTokens.set(site, await cli(["token", "create", "--db", db, "--role", "municipality", "--site", site, "--name", `bench ${site}`]));
-  const port = await start(["api/cli/virker.mjs", "serve", "--db", db, "--port", "0", "--protocols", protocols]);
+  // --cpu-prof DIR: the enrollment server writes a V8 CPU profile there when it stops.
+  const profile = values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`] : [];
+  const port = await start([...profile, "api/cli/virker.mjs", "serve", "--db", db, "--port", "0", "--protocols", protocols]);
   const barePort = await start(["--import", "tsx", "bench/bare-hono.ts"]);
   const post = async (path: string, body: unknown) =>
     (await fetch(`http://127.0.0.1:${port}${path}`, { method: "POST", headers: { authorization: `Bearer ${agency}`, "content-type": "application/json" }, body: JSON.stringify(body) })).status;
@@ -145,8 +149,27 @@ try {
     );
     console.log(`${"".padEnd(22)}     enrollment / bare route = ${(enroll / bare).toFixed(3)}`);
   }
+  const bulkRows = Number(values["bulk-rows"]);
+  if (bulkRows > 0) {
+    if ((await post("/v1/trials", { protocol_id: "ips-severe-mental-illness", trial_id: "bench-bulk" })) !== 201) throw new Error("register failed");
+    if ((await post("/v1/trials/bench-bulk/open", {})) !== 200) throw new Error("open failed");
+    const header = "cpr,site,consent,target_group,diagnosis,wants_ordinary_work,hours_ordinary_work,female,age_band,education,worked_last_5y,weeks_on_benefit_prior_52";
+    const lines = [header];
+    for (let i = 0; i < bulkRows; i++) lines.push(`${nextCpr()},101,true,kontanthjaelp_aktivitetsparat,bipolar,true,0,${i % 2 === 0},30-44,basic,false,40`);
+    const csv = lines.join("\n") + "\n";
+    const t0 = performance.now();
+    const res = await fetch(`http://127.0.0.1:${port}/v1/trials/bench-bulk/enrollments/bulk`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${siteTokens.get("101")}`, "content-type": "text/csv" },
+      body: csv,
+    });
+    const answer = (await res.json()) as { enrolled: number; failed: number };
+    const elapsed = (performance.now() - t0) / 1000;
+    if (res.status !== 200 || answer.enrolled !== bulkRows) throw new Error(`bulk upload: ${res.status}, ${answer.enrolled} of ${bulkRows} enrolled, ${answer.failed} failed`);
+    console.log(`${"bulk enrollment (CSV)".padEnd(22)} ${bulkRows} rows, ${(csv.length / 1048576).toFixed(1)} MiB  ${elapsed.toFixed(2)} s  ${(bulkRows / elapsed).toFixed(0).padStart(7)} rows/s`);
+  }
 } finally {
   for (const child of children) child.kill("SIGTERM");
-  await new Promise((r) => setTimeout(r, 300));
+  await new Promise((r) => setTimeout(r, values["cpu-prof"] ? 3000 : 300));
   rmSync(dir, { recursive: true, force: true });
 }
