@@ -10,6 +10,7 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { checkOutcomeValue, type Outcome } from "../../protocols/index.ts";
 import { actorOf, requireRole, type AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
+import { PUBLIC_ID_RE } from "../pseudonym.ts";
 import type { EnrollmentRecord, OutcomeValue } from "../store/store.ts";
 import type { ErrorIssue } from "../errors.ts";
 import { appendBatch, participantTarget, scopeOf, trialWithProtocol } from "./participant-access.ts";
@@ -21,7 +22,6 @@ const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { "application/j
 export const MAX_OUTCOME_VALUES = 10_000;
 /** Up to this many distinct participants, each is looked up alone. */
 const FEW = 64;
-const PUBLIC_ID = /^p(-[0-9a-hjkmnp-tv-z]{4}){4}$/;
 
 const DayOrTime = z
   .string()
@@ -66,7 +66,7 @@ export function outcomeRoutes(app: OpenAPIHono<AppEnv>): void {
       const wanted = [...new Set(values.map((v) => v.participant_id))];
       const enrolled: EnrollmentRecord[] =
         wanted.length <= FEW
-          ? (await Promise.all(wanted.map((id) => (PUBLIC_ID.test(id) ? deps.store.findEnrollment(trialId, { publicId: id }, scope) : null)))).filter((e) => e !== null)
+          ? (await Promise.all(wanted.map((id) => (PUBLIC_ID_RE.test(id) ? deps.store.findEnrollment(trialId, { publicId: id }, scope) : null)))).filter((e) => e !== null)
           : await deps.store.listEnrollments(trialId, scope);
       const withdrawals = await deps.store.listWithdrawals(trialId, scope);
       const byId = new Map<string, EnrollmentRecord>(enrolled.map((e) => [e.publicId, e]));

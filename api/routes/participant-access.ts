@@ -7,6 +7,7 @@ import type { Protocol } from "../../protocols/index.ts";
 import type { Deps } from "../context.ts";
 import { protocolOfVersion } from "../enrollment/service.ts";
 import { ApiError, notFound } from "../errors.ts";
+import { PUBLIC_ID_RE } from "../pseudonym.ts";
 import { ALL_SITES, siteScope, StoreError, type AuditEntry, type EnrollmentRecord, type ReadScope, type TrialBatch, type TrialRecord } from "../store/store.ts";
 import type { Principal } from "../tokens.ts";
 
@@ -25,7 +26,7 @@ export async function trialWithProtocol(deps: Deps, trialId: string): Promise<{ 
  * the answer must not tell whether the id exists elsewhere.
  */
 export async function participantInScope(deps: Deps, trialId: string, principal: Principal, publicId: string): Promise<EnrollmentRecord> {
-  const found = /^p(-[0-9a-hjkmnp-tv-z]{4}){4}$/.test(publicId) ? await deps.store.findEnrollment(trialId, { publicId }, scopeOf(principal)) : null;
+  const found = PUBLIC_ID_RE.test(publicId) ? await deps.store.findEnrollment(trialId, { publicId }, scopeOf(principal)) : null;
   if (!found) throw notFound(`deltageren ${publicId} / participant ${publicId}`);
   return found;
 }
