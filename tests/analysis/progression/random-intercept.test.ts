@@ -124,3 +124,85 @@ it("the order of the rows does not matter (a seeded shuffle of the reference dat
   closeAll(shuffled.std_errors, r.constrained_strata.lme.std_error, 1e-8);
   expect(Array.from(shuffled.df)).toEqual(r.constrained_strata.lme.df);
 });
+
+describe("random intercept: the closed form against dense algebra", () => {
+  // A small unbalanced data set from a seeded generator: 12 participants with 1–4 rows.
+  let state = 99;
+  const u = () => ((state = (state * 48271) % 2147483647) / 2147483647);
+  const ids: number[] = [], x1: number[] = [], x2: number[] = [], y: number[] = [];
+  for (let g = 0; g < 12; g++) {
+    const b = u() * 2 - 1;
+    const rows = 1 + Math.floor(u() * 4);
+    for (let k = 0; k < rows; k++) {
+      ids.push(g);
+      x1.push(k);
+      x2.push(g % 3 === 0 ? 1 : 0);
+      y.push(1 + 0.5 * k + 0.3 * (g % 3 === 0 ? 1 : 0) + b + (u() - 0.5));
+    }
+  }
+  const fit = randomInterceptFit(y, [x1, x2], ids);
+
+  /** Inverse and log-determinant of a small positive-definite matrix by Gauss–Jordan elimination. */
+  function invert(A: number[][]): { inv: number[][]; logDet: number } {
+    const n = A.length;
+    const M = A.map((row, i) => [...row, ...Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))]);
+    let logDet = 0;
+    for (let c = 0; c < n; c++) {
+      let piv = c;
+      for (let r = c + 1; r < n; r++) if (Math.abs(M[r]![c]!) > Math.abs(M[piv]![c]!)) piv = r;
+      [M[c], M[piv]] = [M[piv]!, M[c]!];
+      const d = M[c]![c]!;
+      logDet += Math.log(Math.abs(d));
+      for (let j = 0; j < 2 * n; j++) M[c]![j]! /= d;
+      for (let r = 0; r < n; r++) {
+        if (r === c) continue;
+        const f = M[r]![c]!;
+        for (let j = 0; j < 2 * n; j++) M[r]![j]! -= f * M[c]![j]!;
+      }
+    }
+    return { inv: M.map((row) => row.slice(n)), logDet };
+  }
+
+  /** GLS at γ with every V_i = I + γJ inverted densely, and the REML criterion (lme4's REMLcrit). */
+  function dense(gamma: number) {
+    const XtVX = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
+    const XtVy = [0, 0, 0];
+    let logDetV = 0;
+    const blocks: { rows: number[]; W: number[][] }[] = [];
+    for (let g = 0; g < 12; g++) {
+      const rows = ids.map((id, i) => (id === g ? i : -1)).filter((i) => i >= 0);
+      const { inv: W, logDet } = invert(rows.map((_, a) => rows.map((_, b) => (a === b ? 1 : 0) + gamma)));
+      logDetV += logDet;
+      blocks.push({ rows, W });
+      const X = rows.map((i) => [1, x1[i]!, x2[i]!]);
+      for (let a = 0; a < rows.length; a++)
+        for (let b = 0; b < rows.length; b++)
+          for (let j = 0; j < 3; j++) {
+            XtVy[j] += X[a]![j]! * W[a]![b]! * y[rows[b]!]!;
+            for (let k = 0; k < 3; k++) XtVX[j]![k] += X[a]![j]! * W[a]![b]! * X[b]![k]!;
+          }
+    }
+    const { inv, logDet: logDetM } = invert(XtVX);
+    const beta = inv.map((row) => row.reduce((s, v, k) => s + v * XtVy[k]!, 0));
+    const e = y.map((v, i) => v - beta[0]! - beta[1]! * x1[i]! - beta[2]! * x2[i]!);
+    let r = 0;
+    for (const { rows, W } of blocks) for (let a = 0; a < rows.length; a++) for (let b = 0; b < rows.length; b++) r += e[rows[a]!]! * W[a]![b]! * e[rows[b]!]!;
+    const N = y.length, p = 3;
+    const crit = logDetV + logDetM + (N - p) * (1 + Math.log((2 * Math.PI * r) / (N - p)));
+    return { beta, inv, sigma2: r / (N - p), crit };
+  }
+
+  it("β̂ = (Σ X_i'V_i⁻¹X_i)⁻¹ Σ X_i'V_i⁻¹y_i and Var(β̂) = σ̂²(Σ X_i'V_i⁻¹X_i)⁻¹ with V_i⁻¹ inverted densely", () => {
+    const at = dense(fit.theta ** 2);
+    at.beta.forEach((b, j) => expectClose(fit.coefficients[j]!, b, 1e-10));
+    expectClose(fit.sigma ** 2, at.sigma2, 1e-10);
+    for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) expectClose(fit.vcov[j * 3 + k]!, at.sigma2 * at.inv[j]![k]!, 1e-10);
+  });
+
+  it("the reported criterion is the dense REML criterion at θ̂, and θ̂ minimizes it", () => {
+    expect(fit.theta).toBeGreaterThan(0);
+    const at = dense(fit.theta ** 2).crit;
+    expectClose(fit.reml_criterion, at, 1e-10);
+    for (const f of [0.9, 0.99, 0.999, 1.001, 1.01, 1.1]) expect(dense((f * fit.theta) ** 2).crit).toBeGreaterThan(at);
+  });
+});
