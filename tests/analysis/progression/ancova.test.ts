@@ -4,6 +4,7 @@ import { ancova, progressionAncova } from "../../../analysis/progression/ancova.
 import { progressionMixedModel } from "../../../analysis/progression/mixed-model.ts";
 import { buildPanel, completeness, type InstrumentView, type Measurement } from "../../../analysis/progression/panel.ts";
 import { expectClose, expectMatchesR, readCsv } from "../estimators/csv.ts";
+import { benjaminiHochberg } from "../../../analysis/multiplicity.ts";
 
 const dir = "tests/reference/progression-ancova/";
 const r = JSON.parse(readFileSync(`${dir}expected.json`, "utf8"));
@@ -60,6 +61,21 @@ describe("progression panel and ANCOVA against R (window assignment, lm_robust H
   it("week 52 with and without strata", () => {
     expectAsR(progressionAncova(panel, { week: 52, control: "usual", arms: ["ips", "ips_e"] }), r.week52_strata);
     expectAsR(progressionAncova(panel, { week: 52, control: "usual", arms: ["ips", "ips_e"], strata: false }), r.week52_no_strata);
+  });
+
+  it("multiplicity bh: Benjamini–Hochberg over the same family (the factors, per arm)", () => {
+    const got = progressionAncova(panel, { week: 52, control: "usual", arms: ["ips", "ips_e"], multiplicity: "bh" });
+    for (const arm of ["ips", "ips_e"]) {
+      const family = got.filter((e) => e.arm === arm && e.measure !== "total");
+      const want = benjaminiHochberg(family.map((e) => e.p_value));
+      family.forEach((e, j) => {
+        expect(e.adjustment).toBe("bh");
+        expect(e.p_adjusted).toBe(want[j]);
+      });
+      // BH never exceeds Holm
+      const holmRows = (r.week52_strata as RRow[]).filter((w) => w.arm === arm && w.measure !== "total");
+      family.forEach((e, j) => expect(e.p_adjusted!).toBeLessThanOrEqual(holmRows[j]!.p_holm + 1e-12));
+    }
   });
 
   it("states the completers assumption and counts who was left out", () => {
