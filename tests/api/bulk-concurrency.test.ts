@@ -23,14 +23,18 @@ describe("bulk and single enrollment together", () => {
       const pick = () => 7000 + randomInt(rng, 250);
       const files = [0, 1, 2].map(() => [HEADER, ...Array.from({ length: 120 }, () => line(pick()))].join("\n"));
       const singles = Array.from({ length: 500 }, () => pick());
-      const bulk = files.map((body) =>
-        h.app.app.request(`/v1/trials/${TRIAL}/enrollments/bulk`, { method: "POST", headers: { authorization: `Bearer ${h.tokens.kbh}`, "content-type": "text/csv" }, body }).then((r) => r.json()),
-      );
-      const single = singles.map((n) =>
-        h.app.app
-          .request(`/v1/trials/${TRIAL}/enrollments`, { method: "POST", headers: { authorization: `Bearer ${h.tokens.kbh}`, "content-type": "application/json" }, body: JSON.stringify(ipsEnrollment(cprFor(n), "101")) })
-          .then(async (r) => ({ n, status: r.status, body: await r.json() })),
-      );
+      const bulk = files.map(async (body) => {
+        const r = await h.app.app.request(`/v1/trials/${TRIAL}/enrollments/bulk`, { method: "POST", headers: { authorization: `Bearer ${h.tokens.kbh}`, "content-type": "text/csv" }, body });
+        return r.json();
+      });
+      const single = singles.map(async (n) => {
+        const r = await h.app.app.request(`/v1/trials/${TRIAL}/enrollments`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${h.tokens.kbh}`, "content-type": "application/json" },
+          body: JSON.stringify(ipsEnrollment(cprFor(n), "101")),
+        });
+        return { n, status: r.status, body: await r.json() };
+      });
       const [bulkOut, singleOut] = await Promise.all([Promise.all(bulk), Promise.all(single)]);
       const stored = await h.store.listEnrollments(TRIAL, ALL_SITES);
       const distinct = new Set([...singles, ...files.flatMap((f) => f.split("\n").slice(1).map((l) => l.slice(0, 11)))].map((x) => (typeof x === "number" ? cprFor(x) : x)));
