@@ -39,11 +39,17 @@ import {
   EVIDENCE_SCHEMA_VERSION,
   type Evidence,
   type HeterogeneityRow,
+  type AttritionRow,
+  type BalanceRow,
+  type OutcomeSummary,
   type RandomizationInference,
   type ResultRow,
+  type SiteEffects,
   type SurvivalSummary,
 } from "./evidence/schema.ts";
 import { benjaminiHochberg, holm } from "./multiplicity.ts";
+import { attritionRow, balanceRows, outcomeSummaries, siteEffects } from "./evidence/checks.ts";
+import { iv2sls } from "./estimators/iv-2sls.ts";
 
 export type DataColumn = Float64Array | readonly (string | null)[];
 
@@ -70,6 +76,7 @@ const SCALES: Record<string, string> = {
   risk_ratio: "risk ratio",
   rmst_difference: "difference in restricted mean survival time",
   cox_hazard_ratio: "hazard ratio",
+  cace_2sls: "complier average causal effect (2SLS)",
 };
 
 function numeric(data: DataSet, name: string, what: string): Float64Array {
@@ -138,12 +145,32 @@ export function runPlan(protocol: Protocol, data: DataSet, options: PlanOptions 
   const heterogeneity: HeterogeneityRow[] = [];
   const survival: SurvivalSummary[] = [];
   const randomization_inference: RandomizationInference[] = [];
+  const attritionRows: AttritionRow[] = [];
+  const site_effects: SiteEffects[] = [];
+  const outcome_summaries: OutcomeSummary[] = [];
+  const level = 1 - protocol.analysis.alpha;
+  const armIndex = Int8Array.from(arms, (a) => armIds.indexOf(a!));
+  const controlIndex = armIds.indexOf(control);
+  const siteColumn = text(data, "site");
+  const multiSite = siteColumn !== null && new Set(siteColumn.filter((s) => s !== null)).size >= 2;
+  const received = protocol.analysis.compliance ? numeric(data, protocol.analysis.compliance.column, "compliance") : null;
+
+  // Baseline balance over everyone randomized, and over the primary outcome's analytic sample when
+  // some are missing (the WWC judges equivalence there when attrition is high).
+  const balance: BalanceRow[] = balanceRows(protocol, data.columns, armIndex, armIds, controlIndex, { name: "randomized", include: new Uint8Array(data.rows).fill(1) }, warnings);
+  const primary = protocol.outcomes.find((o) => o.id === protocol.analysis.primary_outcome);
+  if (primary) {
+    const seen = observedOf(primary, data);
+    if (seen.some((v) => v === 0)) balance.push(...balanceRows(protocol, data.columns, armIndex, armIds, controlIndex, { name: `analytic:${primary.id}`, include: seen }, warnings));
+  }
 
   for (const outcome of protocol.outcomes) {
     if (!protocol.analysis.outcomes[outcome.id]) continue;
     const estimators = outcomeEstimators(protocol, outcome.id);
     if (outcome.type === "time_to_event") {
       survival.push(analyseSurvival(protocol, outcome, data, arms, control, treated, estimators, results, warnings));
+      const seen = observedOf(outcome, data);
+      for (const arm of treated) attritionRows.push(attritionRow(outcome.id, null, seen, armIndex, armIds, armIds.indexOf(arm), controlIndex, level, warnings));
       continue;
     }
     const columns = outcomeColumns(outcome);
@@ -152,6 +179,8 @@ export function runPlan(protocol: Protocol, data: DataSet, options: PlanOptions 
     for (let i = 0; i < data.rows; i++) if (!Number.isNaN(y[i])) observed.push(i);
     if (observed.length < data.rows) warnings.push(`outcome ${outcome.id}: ${data.rows - observed.length} of ${data.rows} participants have no value and are left out`);
     const covariateIds = protocol.analysis.outcomes[outcome.id]?.covariates ?? protocol.analysis.adjustment_covariates;
+    outcome_summaries.push(...outcomeSummaries(outcome.id, y, armIndex, armIds));
+    const seen = Uint8Array.from(y, (v) => (Number.isNaN(v) ? 0 : 1));
 
     for (const arm of treated) {
       const idx = observed.filter((i) => arms[i] === arm || arms[i] === control);
@@ -176,6 +205,29 @@ export function runPlan(protocol: Protocol, data: DataSet, options: PlanOptions 
           results.push(row(outcome.id, arm, control, null, estimator, lmLin(ys, zs, covariates, { ...opts, names: covariateIds, clusters: cs ?? undefined })));
         }
       }
+      const k = armIds.indexOf(arm);
+      attritionRows.push(attritionRow(outcome.id, y, seen, armIndex, armIds, k, controlIndex, level, warnings));
+      if (multiSite) {
+        const effects = siteEffects(outcome.id, y, armIndex, armIds, k, controlIndex, siteColumn!, protocol.sites.map((s) => s.id), level, warnings);
+        if (effects) site_effects.push(effects);
+      }
+      if (received) {
+        // Complier effect: assignment instruments take-up, on those with the outcome and take-up recorded.
+        const withD = idx.filter((i) => !Number.isNaN(received[i]));
+        if (withD.length < idx.length) warnings.push(`outcome ${outcome.id} (${arm} vs ${control}): take-up is missing for ${idx.length - withD.length} participants, left out of the complier effect`);
+        try {
+          const cace = iv2sls(
+            Float64Array.from(withD, (i) => y[i]),
+            Float64Array.from(withD, (i) => received[i]),
+            Float64Array.from(withD, (i) => (arms[i] === arm ? 1 : 0)),
+            { outcome: outcome.id, term: `${arm} vs ${control}`, level, clusters: clusters ? withD.map((i) => clusters[i]) : undefined },
+          );
+          results.push(row(outcome.id, arm, control, null, "cace_2sls", cace));
+        } catch (error) {
+          if (!(error instanceof AnalysisError)) throw error;
+          warnings.push(`complier effect not computed: ${error.message}`);
+        }
+      }
       // "For whom": effects inside each level of each pre-specified subgroup, and the interaction test.
       const family: { variable: string; p: number }[] = [];
       for (const subgroup of protocol.subgroups) {
@@ -193,12 +245,19 @@ export function runPlan(protocol: Protocol, data: DataSet, options: PlanOptions 
           warnings.push(`subgroup ${id}: the data have no values of ${subgroup.variable}; skipped`);
           continue;
         }
-        const analysis = subgroupAnalysis(
-          Float64Array.from(inLevel, (i) => y[i]),
-          Uint8Array.from(inLevel, (i) => (arms[i] === arm ? 1 : 0)),
-          levels,
-          { variable: id, outcome: outcome.id, level: 1 - protocol.analysis.alpha },
-        );
+        let analysis: ReturnType<typeof subgroupAnalysis>;
+        try {
+          analysis = subgroupAnalysis(
+            Float64Array.from(inLevel, (i) => y[i]),
+            Uint8Array.from(inLevel, (i) => (arms[i] === arm ? 1 : 0)),
+            levels,
+            { variable: id, outcome: outcome.id, level: 1 - protocol.analysis.alpha },
+          );
+        } catch (error) {
+          if (!(error instanceof AnalysisError)) throw error;
+          warnings.push(`subgroup ${id} (${arm} vs ${control}): ${error.message}; skipped`);
+          continue;
+        }
         const order = subgroupLevels(subgroup);
         for (const { level, effect } of [...analysis.levels].sort((a, b) => order.indexOf(String(a.level)) - order.indexOf(String(b.level)))) {
           results.push(row(outcome.id, arm, control, { variable: id, level: String(level) }, "difference_in_means", effect));
@@ -225,8 +284,20 @@ export function runPlan(protocol: Protocol, data: DataSet, options: PlanOptions 
     heterogeneity,
     survival,
     randomization_inference,
+    balance,
+    attrition: attritionRows,
+    site_effects,
+    outcome_summaries,
     warnings,
   };
+}
+
+/** 1 where a participant's outcome was observed (both columns of a time to event), else 0. */
+function observedOf(outcome: Outcome, data: DataSet): Uint8Array {
+  const columns = outcomeColumns(outcome);
+  const first = numeric(data, "value" in columns ? columns.value : columns.time, `outcome ${outcome.id}`);
+  const second = "event" in columns ? numeric(data, columns.event, `outcome ${outcome.id}`) : null;
+  return Uint8Array.from(first, (v, i) => (Number.isNaN(v) || (second !== null && Number.isNaN(second[i])) ? 0 : 1));
 }
 
 /**
