@@ -64,8 +64,10 @@ export function deriveOutcome(outcome: Outcome, p: PersonWeeks): DerivedValue {
     case "retention": {
       let t: number;
       if (outcome.source.derivation === "retention") {
-        if (p.programmeEnd === null) return none;
-        t = p.programmeEnd + (params.weeks_after ?? 13);
+        // With `programme_weeks`, at the planned end for everyone in every arm; else at the recorded end.
+        const end = params.programme_weeks ?? p.programmeEnd;
+        if (end === null || end === undefined) return none;
+        t = end + (params.weeks_after ?? 13);
       } else t = params.week;
       return observed(t) ? { value: category(p, t) === "self_supporting" ? 1 : 0, event: null } : none;
     }

@@ -79,7 +79,7 @@ export function followUpWeeks(protocol: Protocol, scenario: Scenario): number {
     if (o.source.type !== "register") continue;
     const p = o.source.params as Record<string, number>;
     if (o.source.derivation === "time_to_self_support") h = Math.max(h, (p.horizon ?? 104) + p.min_weeks);
-    if (o.source.derivation === "retention") h = Math.max(h, scenario.programmeWeeks[1] + (p.weeks_after ?? 13));
+    if (o.source.derivation === "retention") h = Math.max(h, (p.programme_weeks ?? scenario.programmeWeeks[1]) + (p.weeks_after ?? 13));
   }
   return h + 1;
 }
