@@ -1,0 +1,31 @@
+/**
+ * The content of an evidence package's `evidence.json`: the plan's results (`runPlan`) with the
+ * package sections added — CONSORT flow, cost-effectiveness, "for whom" sentences and ratings —
+ * and the link to the package it re-analyses. Pure and deterministic: `virker verify` calls this
+ * same function on the package's own data and compares every number.
+ */
+import type { Protocol } from "../../protocols/index.ts";
+import { runPlan, type DataSet, type PlanOptions } from "../plan.ts";
+import { consortFlow, type ConsortCounts } from "./consort.ts";
+import { costEffectiveness } from "./cost-effectiveness.ts";
+import { forWhom } from "./for-whom.ts";
+import { ratings } from "./ratings.ts";
+import type { Evidence } from "./schema.ts";
+
+export interface EvidenceOptions extends PlanOptions, ConsortCounts {
+  /** Id of the package this one re-analyses (null for the first). */
+  predecessor?: string | null;
+}
+
+export function buildEvidence(protocol: Protocol, data: DataSet, options: EvidenceOptions = {}): Evidence {
+  const plan = runPlan(protocol, data, options);
+  const consort = consortFlow(protocol, data, options);
+  return {
+    ...plan,
+    consort,
+    cost_effectiveness: costEffectiveness(protocol, plan),
+    for_whom: forWhom(protocol, plan),
+    ratings: ratings(protocol, plan, consort),
+    predecessor: options.predecessor ?? null,
+  };
+}
