@@ -98,7 +98,7 @@ export class EnrollmentService {
     private readonly store: Store,
     private readonly key: PseudonymKey,
     private readonly clock: () => Date,
-    options: { maxBatch?: number; maxQueued?: number; maxBatchRows?: number } = {},
+    options: { maxBatch?: number; maxQueued?: number; maxBatchRows?: number; gatherMs?: number } = {},
   ) {
     // Each enrollment writes two rows (the enrollment and its audit entry).
     const maxWeight = options.maxBatchRows ?? Math.max(1, Math.min(BULK_CHUNK, Math.floor(store.limits.maxBatchRows / 2)));
@@ -108,6 +108,8 @@ export class EnrollmentService {
       maxQueued: options.maxQueued,
       weight: (group) => group.length,
       maxWeight,
+      // See CommitQueueOptions.gatherMs: keeps batches whole under steady concurrent load.
+      gatherMs: options.gatherMs ?? 2,
     });
   }
 

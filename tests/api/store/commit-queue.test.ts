@@ -87,6 +87,37 @@ describe("CommitQueue", () => {
     expect(batches).toEqual([[4, 5], [2], [12], [3, 3, 3]]);
   });
 
+  it("with gathering, waits for as many items as the previous commit held (and wakes as soon as they are there)", async () => {
+    const batches: number[][] = [];
+    const q = new CommitQueue<number, number>({ commit: async (_k, items) => (batches.push(items), items), gatherMs: 5000 });
+    await Promise.all([1, 2, 3].map((i) => q.submit("t", i)));
+    // One item now and two 20 ms later: without gathering, [4] would commit alone.
+    const started = Date.now();
+    const late = new Promise<number[]>((resolve) => setTimeout(() => resolve(Promise.all([q.submit("t", 5), q.submit("t", 6)])), 20));
+    await Promise.all([q.submit("t", 4), late]);
+    expect(batches).toEqual([[1, 2, 3], [4, 5, 6]]);
+    // Woken by the third item, not by the 5 s timer.
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it("with gathering, commits what it has after gatherMs", async () => {
+    const batches: number[][] = [];
+    const q = new CommitQueue<number, number>({ commit: async (_k, items) => (batches.push(items), items), gatherMs: 30 });
+    await Promise.all([1, 2].map((i) => q.submit("t", i)));
+    await q.submit("t", 3); // waits up to 30 ms for a second item, then commits alone
+    expect(batches).toEqual([[1, 2], [3]]);
+  });
+
+  it("with gathering, never waits after a commit of one item (a lone request meets no timer)", async () => {
+    const batches: number[][] = [];
+    // A wait would take 60 s and time the test out.
+    const q = new CommitQueue<number, number>({ commit: async (_k, items) => (batches.push(items), items), gatherMs: 60_000 });
+    await q.submit("t", 1);
+    await q.submit("t", 2);
+    await q.submit("t", 3);
+    expect(batches).toEqual([[1], [2], [3]]);
+  }, 5000);
+
   it("a commit returning the wrong number of results rejects its batch", async () => {
     const q = new CommitQueue<number, number>({ commit: async (_k, items) => items.slice(1) });
     const outcomes = await Promise.allSettled([1, 2].map((i) => q.submit("t", i)));
