@@ -13,7 +13,7 @@
  * individual effects, and their average, the truth, are known exactly.
  */
 import type { RandomSource } from "../design/random.ts";
-import { geometricFrom, uniform } from "./draws.ts";
+import { geometricFrom } from "./draws.ts";
 import { benefitCode, C } from "./register-codes.ts";
 import type { Anchor } from "./scenarios.ts";
 
@@ -47,7 +47,7 @@ export interface PersonDraws {
 
 /** Draws a person's numbers, in a fixed order, from the person's own stream. */
 export function drawPerson(rng: RandomSource, postWeeks: number): PersonDraws {
-  const u = () => uniform(rng);
+  const u = () => rng.nextUint32() / 0x1_0000_0000; // as `uniform`, inlined: called for every week
   const d = {
     y: u(), start: u(), kind: u(), duration: u(), after: u(), afterDuration: u(),
     noise: Float64Array.from({ length: 12 }, u),
@@ -88,10 +88,13 @@ export function buildHistory(input: HistoryInput): History {
   const { draws, postWeeks, anchor } = input;
   const codes = new Uint8Array(PRIOR_WEEKS + postWeeks);
   const benefit = benefitCode(input.targetGroup);
+  const SELF: number = C.selfSupporting;
+  const ACTIVATION: number = C.activation;
   const education = input.age < 30 ? C.educationUpperSecondary : C.educationHigher;
   const k = Math.min(PRIOR_WEEKS, Math.max(0, input.priorBenefitWeeks));
-  for (let i = 0; i < PRIOR_WEEKS; i++) codes[i] = i >= PRIOR_WEEKS - k ? benefit : C.selfSupporting;
-  for (let t = 0; t < postWeeks; t++) codes[PRIOR_WEEKS + t] = benefit === C.kontanthjaelp && draws.activation[t] < 0.25 ? C.activation : benefit;
+  for (let i = 0; i < PRIOR_WEEKS; i++) codes[i] = i >= PRIOR_WEEKS - k ? benefit : SELF;
+  const activates = benefit === C.kontanthjaelp;
+  for (let t = 0; t < postWeeks; t++) codes[PRIOR_WEEKS + t] = activates && draws.activation[t] < 0.25 ? ACTIVATION : benefit;
   // Spells as [start, end) in weeks from enrollment; `protect` keeps short jobs away from them.
   const spells: { start: number; end: number; code: number }[] = [];
   const forbidden: number[] = [];
@@ -138,7 +141,7 @@ export function buildHistory(input: HistoryInput): History {
     const end = Math.min(postWeeks, start + 1 + Math.floor(draws.noise[3 * j + 1] * 3));
     let free = true;
     for (let t = start; t < end; t++) if (busy[t]) free = false;
-    if (free) for (let t = start; t < end; t++) (codes[PRIOR_WEEKS + t] = C.selfSupporting), (busy[t] = 1);
+    if (free) for (let t = start; t < end; t++) (codes[PRIOR_WEEKS + t] = SELF), (busy[t] = 1);
   }
   for (const s of spells) for (let t = Math.max(0, s.start); t < Math.min(postWeeks, s.end); t++) codes[PRIOR_WEEKS + t] = s.code;
   return { codes, anchored };

@@ -32,11 +32,16 @@ export interface DerivedValue {
 }
 
 const INF = 2 ** 31 - 1;
+// Local copies: hot loops below read them once per week.
+const NONE: number = C.none;
+const EMIGRATED: number = C.emigrated;
+const DEAD: number = C.dead;
+const CATEGORIES: readonly WeekCategory[] = CATEGORY_OF;
 
 function category(p: PersonWeeks, t: number): WeekCategory {
   const i = t - p.first;
   const code = i >= 0 && i < p.codes.length ? p.codes[i] : C.none;
-  return code === C.none ? "self_supporting" : CATEGORY_OF[code];
+  return code === NONE ? "self_supporting" : CATEGORIES[code];
 }
 
 /** The first week not observed: end of extract, withdrawal, or emigration / death at or after week 0. */
@@ -44,7 +49,7 @@ export function endOfObservation(p: PersonWeeks): number {
   let exit = INF;
   for (let i = Math.max(0, -p.first); i < p.codes.length; i++) {
     const c = p.codes[i];
-    if (c === C.emigrated || c === C.dead) {
+    if (c === EMIGRATED || c === DEAD) {
       exit = p.first + i;
       break;
     }

@@ -323,9 +323,11 @@ export function realize(population: SimulatedPopulation, arms: readonly string[]
     dataSet: { rows: n, columns },
     registerRows() {
       const rows: { person: string; week: string; code: string }[] = [];
+      const none: number = C.none;
+      const codes: readonly string[] = CODES;
       for (const o of observed) {
         const start = o.participant.w0 - PRIOR_WEEKS;
-        for (let i = 0; i < o.codes.length; i++) if (o.codes[i] !== C.none) rows.push({ person: o.participant.citizen.cpr, week: weekLabel(start + i), code: CODES[o.codes[i]] });
+        for (let i = 0; i < o.codes.length; i++) if (o.codes[i] !== none) rows.push({ person: o.participant.citizen.cpr, week: weekLabel(start + i), code: codes[o.codes[i]] });
       }
       return rows;
     },
