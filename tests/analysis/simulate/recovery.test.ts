@@ -74,7 +74,8 @@ describe.each(CASES)("$id: the plan recovers the truth", ({ id, n, seed, cluster
       const rows = evidence.results.filter((r) => r.outcome === t.outcome && r.contrast === t.contrast && r.subgroup === null);
       const row = rows.find((r) => r.estimator === estimator) ?? rows.find((r) => r.estimator === "risk_difference");
       if (!row) continue; // the plan does not estimate this outcome on this scale
-      let se = row.std_error;
+      expect(row.std_error, `${row.outcome} ${row.contrast}: no standard error`).not.toBeNull();
+      let se = row.std_error!;
       if (cluster && outcome.type !== "time_to_event") se = Math.max(se, clusteredSe(sim, outcome.column ?? outcome.id, t.arm, t.control, cluster));
       expect(Math.abs(row.estimate - t.effect), `${t.outcome} ${t.contrast}: estimate ${row.estimate}, truth ${t.effect}, se ${se}`).toBeLessThan(K * se);
       checked++;
@@ -91,7 +92,8 @@ describe.each(CASES)("$id: the plan recovers the truth", ({ id, n, seed, cluster
         for (const level of sg.levels) {
           const row = evidence.results.find((r) => r.outcome === primary && r.contrast === t.contrast && r.subgroup?.variable === sg.variable && r.subgroup.level === level.level);
           if (!row || level.n < 50) continue;
-          let se = row.std_error;
+          expect(row.std_error, `${row.outcome} ${row.contrast}: no standard error`).not.toBeNull();
+      let se = row.std_error!;
           if (cluster) {
             const values = sim.dataSet.columns.get(subgroup.variable) as ArrayLike<unknown>;
             const keep = (i: number) => subgroupLevelOf(subgroup, values[i]) === level.level;
