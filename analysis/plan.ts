@@ -375,6 +375,7 @@ function analyseSurvival(
           upper: Number.isFinite(at.upper[k]) ? at.upper[k] : null,
         })),
         rmst: rm ? { tau: rm.tau, estimate: rm.rmean, std_error: rm.std_error } : null,
+        curve: { time: Array.from(curve.time), surv: Array.from(curve.surv) },
       };
     }),
     logrank: { chisq: NaN, df: levels.length - 1, p_value: NaN },

@@ -61,6 +61,8 @@ export const SurvivalArmSchema = z.object({
   /** Survival at the protocol's reporting time points, with the log-type CI. */
   at: z.array(z.object({ time: z.number(), surv: z.number(), std_err: nullableNumber, lower: nullableNumber, upper: nullableNumber })),
   rmst: z.object({ tau: z.number(), estimate: z.number(), std_error: z.number() }).nullable(),
+  /** The whole step function, for the Kaplan–Meier plot: S(t) just after each distinct time. */
+  curve: z.object({ time: z.array(z.number()), surv: z.array(z.number()) }).optional(),
 });
 
 export const SurvivalSummarySchema = z.object({
