@@ -7,3 +7,4 @@ registerCommand("allocate", "re-derive a trial's allocations from its protocol a
 registerCommand("token", "create a bearer token (printed once, stored hashed)", async () => (await import("./token.ts")).token);
 registerCommand("analyze", "run a protocol's analysis plan on a participant file", async () => (await import("./analyze.ts")).analyze);
 registerCommand("import", "import a register extract into a trial and derive its register outcomes", async () => (await import("./import.ts")).importCommand);
+registerCommand("simulate", "write a simulated trial of a protocol: participants, register extract, truth", async () => (await import("./simulate.ts")).simulate);
