@@ -93,3 +93,17 @@ export { type MilestoneTimes, milestoneTimes } from "./progression/milestone.ts"
 export { type ProgressionAnalysis, analyzeProgression } from "./progression/progression-analysis.ts";
 export { type ProgressionMixedModel, type ProgressionMixedModelOptions, progressionMixedModel } from "./progression/mixed-model.ts";
 export { type Bilingual, type ProgressionEffect, ASSUMPTIONS as PROGRESSION_ASSUMPTIONS, TOTAL as PROGRESSION_TOTAL } from "./progression/result.ts";
+// Trial simulation (synthetic citizens, register histories, enrollment schedule, truth)
+export {
+  type EffectTruth,
+  type EnrollmentAttempt,
+  type Scenario,
+  type SimulatedPopulation,
+  type SimulatedTrial,
+  type SimulateOptions,
+  type Truth,
+  realize,
+  scenarioFor,
+  simulatePopulation,
+  simulateTrial,
+} from "./simulate/index.ts";
