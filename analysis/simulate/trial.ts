@@ -263,12 +263,22 @@ function weekDay(w0: number, week: number, weekday: number): string {
   return addDays(mondayOfWeek(w0 + week), weekday - 1);
 }
 
-/** Step 2: the observed data given each participant's arm (in the order of `population.participants`). */
-export function realize(population: SimulatedPopulation, arms: readonly string[]): SimulatedData {
+/**
+ * Step 2: the observed data given the participants' arms: a list in the order of
+ * `population.participants`, or a map from the (fake) CPR number of the enrollment request to the
+ * arm the API answered; participants missing from the map (never enrolled) are left out.
+ */
+export function realize(population: SimulatedPopulation, arms: readonly string[] | ReadonlyMap<string, string>): SimulatedData {
   const { protocol } = population;
-  if (arms.length !== population.participants.length) throw new RangeError(`expected ${population.participants.length} arms, got ${arms.length}`);
-  const observed: ObservedParticipant[] = population.participants.map((p, j) => {
-    const arm = arms[j];
+  let chosen: { p: Participant; arm: string }[];
+  if (Array.isArray(arms)) {
+    if (arms.length !== population.participants.length) throw new RangeError(`expected ${population.participants.length} arms, got ${arms.length}`);
+    chosen = population.participants.map((p, j) => ({ p, arm: (arms as readonly string[])[j] }));
+  } else {
+    const byCpr = arms as ReadonlyMap<string, string>;
+    chosen = population.participants.filter((p) => byCpr.has(p.citizen.cpr)).map((p) => ({ p, arm: byCpr.get(p.citizen.cpr)! }));
+  }
+  const observed: ObservedParticipant[] = chosen.map(({ p, arm }, j) => {
     const pot = p.potential[arm];
     if (!pot) throw new RangeError(`participant ${j}: ${JSON.stringify(arm)} is not an arm of ${protocol.id}`);
     const codes = withExit(pot.codes, p.exit);

@@ -59,10 +59,10 @@ describe("the simulated schedule through the enrollment API", () => {
     for (const text of h.bodies) expect(text).not.toMatch(CPR_SHAPED);
 
     // The API's arms, for the participants it enrolled, give the observed data.
-    const here = pop.participants.map((p) => arms.get(p.citizen.index) ?? null);
-    const mine = pop.participants.filter((_, j) => here[j] !== null);
-    const data = realize({ ...pop, participants: mine }, here.filter((a): a is string => a !== null));
+    const byCpr = new Map([...arms].map(([citizen, arm]) => [pop.citizens[citizen].cpr, arm]));
+    const data = realize(pop, byCpr);
     expect(data.dataSet.rows).toBe(arms.size);
+    expect(data.observed.map((o) => o.arm)).toEqual(data.observed.map((o) => byCpr.get(o.participant.citizen.cpr)));
     expect([...new Set(data.dataSet.columns.get("arm") as string[])].sort()).toEqual(["ips", "ips_e", "usual"]);
   });
 });
