@@ -84,6 +84,8 @@ const bilingual = (m: Label) => `${m.da} / ${m.en}`;
 
 /** Rows of a bulk upload per queue item (and at most per commit). */
 export const BULK_CHUNK = 5000;
+/** Rows checked between two yields to the event loop in a bulk upload. */
+const YIELD_EVERY = 500;
 
 export class EnrollmentService {
   private readonly states = new Map<string, Promise<TrialState>>();
@@ -223,11 +225,12 @@ export class EnrollmentService {
     const commits: Promise<void>[] = [];
     const { protocol } = await this.state(trialId);
     for (let start = 0; start < rows.length; start += BULK_CHUNK) {
-      // Let the previous chunk's commit go ahead while this one is checked.
-      if (start > 0) await new Promise((resolve) => setTimeout(resolve, 0));
       const group: Pending[] = [];
       const at: number[] = [];
       for (let i = start; i < Math.min(rows.length, start + BULK_CHUNK); i++) {
+        // Yield now and then, so that the commits of earlier chunks (waiting on DuckDB) go ahead
+        // while the rest is checked, instead of after it.
+        if (i > 0 && i % YIELD_EVERY === 0) await new Promise((resolve) => setTimeout(resolve, 0));
         try {
           const now = this.clock();
           group.push(this.finish(trialId, protocol, principal, rows[i], this.precheck(principal, rows[i], now), now));
