@@ -33,6 +33,20 @@ export function trialOfPath(pathname: string): string | null {
   return TRIAL_ID.test(id) ? id : null;
 }
 
+/** Bodies up to this size are read before a request is passed to a trial's object. */
+const BUFFERED_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The request to pass on to a trial's object. A small body is read first: the object then gets it
+ * whole, and a refusal before the body was read (401, 403) leaves no stream half-forwarded. Larger
+ * bodies (bulk uploads) and bodies of unknown length are streamed through.
+ */
+async function forwardable(request: Request): Promise<Request> {
+  const length = Number(request.headers.get("content-length") ?? NaN);
+  if (request.body === null || !(length <= BUFFERED_BODY_BYTES)) return request;
+  return new Request(request, { body: await request.arrayBuffer() });
+}
+
 async function serve(holder: AppHolder, request: Request): Promise<Response> {
   let app: App;
   try {
@@ -75,7 +89,7 @@ export default {
     const trialId = trialOfPath(url.pathname);
     if (trialId !== null) {
       const ns = env.VIRKER_TRIALS;
-      return ns.get(ns.idFromName(trialObjectName(env.VIRKER_NAMESPACE ?? "", trialId))).fetch(request);
+      return ns.get(ns.idFromName(trialObjectName(env.VIRKER_NAMESPACE ?? "", trialId))).fetch(await forwardable(request));
     }
     if (url.pathname === "/v1/admin/tokens") {
       const h = holder;
