@@ -111,9 +111,20 @@ describe("POST /v1/trials/{trial}/enrollments/bulk", () => {
     expect((await csv(small)).status).toBe(200);
     const big = [HEADER, ...Array.from({ length: 1200 }, (_, k) => line(cprFor(2000 + k)))].join("\n");
     expect(big.length).toBeGreaterThan(64 * 1024);
+    const before = await h.store.countEnrollments(TRIAL, ALL_SITES);
     const res = await csv(big);
     expect(res.status).toBe(413);
     expect((await res.json()).error.code).toBe("payload_too_large");
+    // Also without a Content-Length (chunked), and nobody of the oversized files was enrolled.
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(big));
+        controller.close();
+      },
+    });
+    const chunked = await h.request(URL, { method: "POST", token: h.tokens.kbh, headers: { "content-type": "text/csv" }, body: stream, duplex: "half" } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect(await h.store.countEnrollments(TRIAL, ALL_SITES)).toBe(before);
   });
 });
 
