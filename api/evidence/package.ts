@@ -1,0 +1,140 @@
+/**
+ * Assembles an evidence package: every file as bytes, the manifest with the SHA-256 of each, and
+ * the Ed25519 signature over the manifest. Runtime-neutral (Web Crypto); where the files go is the
+ * repository's business (`repository.ts`).
+ *
+ * Files:
+ *   evidence.json        the analysis (`buildEvidence`), schema in analysis/evidence/schema.ts
+ *   report.html          self-contained report, Danish and English
+ *   tables/<name>.csv    every table of the report
+ *   data.csv             the pseudonymized analysis data set the numbers were computed from
+ *   dataset.json         the data set's column types (number or text), to read data.csv back exactly
+ *   allocations.csv      participant_id, sequence, site, enrolled_at, the design's input variables
+ *                        as entered at enrollment, arm, stratum (allocation order)
+ *   protocol.json        the protocol as frozen (canonical JSON); its hash is in evidence.json
+ *   seed.json            the seed commitment, and the seed once the trial is closed (else null)
+ *   manifest.json        format, trial, time, predecessor, key id, and path + SHA-256 + size per file
+ *   signature.json       Ed25519 over the bytes of manifest.json, with the public key
+ * The package id is `ev-` + the first 32 hex digits of SHA-256(manifest.json): content-addressed.
+ *
+ * data.csv and allocations.csv hold one row per participant (pseudonymous ids, never a CPR); the
+ * routes serve them only to researchers and the agency (a municipality never sees another's
+ * participants), while the aggregate files are public once published.
+ */
+import type { Protocol } from "../../protocols/index.ts";
+import { buildEvidence } from "../../analysis/evidence/package.ts";
+import { reportHtml } from "../../analysis/evidence/report.ts";
+import type { Evidence } from "../../analysis/evidence/schema.ts";
+import { evidenceTables, tableCsv } from "../../analysis/evidence/tables.ts";
+import type { AnalysisDataSet } from "../datasets/analysis-set.ts";
+import { datasetCsv } from "../datasets/export-format.ts";
+import { sha256Hex, type Signer } from "./signing.ts";
+
+export const PACKAGE_FORMAT = "virker-evidence/1";
+/** Files with one row per participant: not for the public. */
+export const PERSON_LEVEL_FILES: ReadonlySet<string> = new Set(["data.csv", "allocations.csv"]);
+
+export interface AllocationRow {
+  participant_id: string;
+  sequence: number;
+  site: string;
+  enrolled_at: string;
+  /** The design's input variables as entered at enrollment. */
+  inputs: Record<string, string | number | boolean | null>;
+  arm: string;
+  stratum: string | null;
+}
+
+export interface Manifest {
+  format: typeof PACKAGE_FORMAT;
+  trial: string;
+  created_at: string;
+  predecessor: string | null;
+  key_id: string;
+  files: { path: string; sha256: string; bytes: number }[];
+}
+
+export interface SignatureFile {
+  algorithm: "Ed25519";
+  key_id: string;
+  public_key: string;
+  signature: string;
+}
+
+export interface PackageInput {
+  trialId: string;
+  protocol: Protocol;
+  /** Canonical JSON of the protocol as frozen, and its hash. */
+  protocolJson: string;
+  protocolHash: string;
+  data: AnalysisDataSet;
+  allocations: AllocationRow[];
+  seedCommitment: string;
+  /** Revealed only for a closed trial. */
+  seed: string | null;
+  predecessor: string | null;
+  createdAt: string;
+  signer: Signer;
+  /** Randomization-inference draws (default: the protocol's) and seed (default 1). */
+  draws?: number;
+  riSeed?: number;
+}
+
+export interface AssembledPackage {
+  id: string;
+  evidence: Evidence;
+  manifest: Manifest;
+  files: Map<string, Uint8Array>;
+}
+
+/** The variables a design reads from each participant besides the site and enrollment time. */
+export function designInputs(protocol: Protocol): string[] {
+  const d = protocol.design as { strata?: string[]; factors?: { covariate: string }[]; unit?: string };
+  const names = [...(d.strata ?? []), ...(d.factors ?? []).map((f) => f.covariate), ...(d.unit ? [d.unit] : [])];
+  return [...new Set(names)].filter((n) => n !== "site");
+}
+
+const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
+const cell = (v: string | number | boolean | null | undefined) =>
+  v === null || v === undefined ? "" : typeof v === "string" ? (NEEDS_QUOTES.test(v) ? `"${v.replaceAll('"', '""')}"` : v) : String(v);
+
+export function allocationsCsv(protocol: Protocol, rows: readonly AllocationRow[]): string {
+  const inputs = designInputs(protocol);
+  const header = ["participant_id", "sequence", "site", "enrolled_at", ...inputs, "arm", "stratum"];
+  const lines = rows.map((r) => [r.participant_id, r.sequence, r.site, r.enrolled_at, ...inputs.map((n) => r.inputs[n] ?? null), r.arm, r.stratum].map(cell).join(","));
+  return [header.join(","), ...lines].join("\n") + "\n";
+}
+
+const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
+
+export async function assemblePackage(input: PackageInput): Promise<AssembledPackage> {
+  const riSeed = input.riSeed ?? 1;
+  const evidence = buildEvidence(input.protocol, input.data, {
+    protocolHash: input.protocolHash,
+    dataSha256: null,
+    seed: riSeed,
+    draws: input.draws,
+    predecessor: input.predecessor,
+  });
+  const encoder = new TextEncoder();
+  const files = new Map<string, Uint8Array>();
+  const add = (path: string, text: string) => files.set(path, encoder.encode(text));
+  const dataCsv = datasetCsv(input.data);
+  evidence.data.sha256 = await sha256Hex(dataCsv);
+  add("evidence.json", json(evidence));
+  add("report.html", reportHtml(input.protocol, evidence, { trialId: input.trialId, seedCommitment: input.seedCommitment, seed: input.seed, createdAt: input.createdAt }));
+  for (const table of evidenceTables(input.protocol, evidence)) add(`tables/${table.name}.csv`, tableCsv(table));
+  add("data.csv", dataCsv);
+  add("dataset.json", json({ columns: input.data.names.map((name) => ({ name, type: input.data.numeric.has(name) ? "number" : "text" })), ri_seed: riSeed, draws: input.draws ?? null }));
+  add("allocations.csv", allocationsCsv(input.protocol, input.allocations));
+  add("protocol.json", input.protocolJson.endsWith("\n") ? input.protocolJson : `${input.protocolJson}\n`);
+  add("seed.json", json({ commitment: input.seedCommitment, seed: input.seed }));
+  const entries = await Promise.all([...files].map(async ([path, bytes]) => ({ path, sha256: await sha256Hex(bytes), bytes: bytes.length })));
+  entries.sort((a, b) => (a.path < b.path ? -1 : 1));
+  const manifest: Manifest = { format: PACKAGE_FORMAT, trial: input.trialId, created_at: input.createdAt, predecessor: input.predecessor, key_id: input.signer.keyId, files: entries };
+  const manifestBytes = encoder.encode(json(manifest));
+  files.set("manifest.json", manifestBytes);
+  const signature: SignatureFile = { algorithm: "Ed25519", key_id: input.signer.keyId, public_key: input.signer.publicKey, signature: await input.signer.sign(manifestBytes) };
+  add("signature.json", json(signature));
+  return { id: `ev-${(await sha256Hex(manifestBytes)).slice(0, 32)}`, evidence, manifest, files };
+}

@@ -1,0 +1,126 @@
+/**
+ * An evidence package, end to end without a server: assembled from a seeded synthetic IPS trial,
+ * written to a folder, checked by `virker verify`; then a file, an allocation and a number are
+ * tampered with (the last two with the manifest re-hashed and re-signed by another key, as a
+ * forger would) and each is caught and named.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EvidenceSchema } from "../../analysis/evidence/schema.ts";
+import { main } from "../../api/cli/main.ts";
+import { assemblePackage, type AssembledPackage, type Manifest } from "../../api/evidence/package.ts";
+import { generateSigningJwk, sha256Hex, signerFromJwk, type Signer } from "../../api/evidence/signing.ts";
+import { syntheticIpsTrial } from "./synthetic-trial.ts";
+
+const root = mkdtempSync(join(tmpdir(), "virker-package-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+let pkg: AssembledPackage;
+let signer: Signer;
+
+function write(dir: string, files: Map<string, Uint8Array>) {
+  for (const [path, bytes] of files) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), bytes);
+  }
+}
+
+async function verify(dir: string, ...extra: string[]) {
+  let out = "", err = "";
+  const code = await main(["verify", dir, ...extra], { out: (t) => void (out += t), err: (t) => void (err += t) });
+  return { code, out, err };
+}
+
+/** A forger's re-signing: new hashes in the manifest, signed by their own key. */
+async function resign(files: Map<string, Uint8Array>, by: Signer): Promise<Map<string, Uint8Array>> {
+  const out = new Map(files);
+  const manifest = JSON.parse(new TextDecoder().decode(files.get("manifest.json")!)) as Manifest;
+  for (const f of manifest.files) {
+    f.sha256 = await sha256Hex(out.get(f.path)!);
+    f.bytes = out.get(f.path)!.length;
+  }
+  const bytes = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
+  out.set("manifest.json", bytes);
+  out.set("signature.json", new TextEncoder().encode(JSON.stringify({ algorithm: "Ed25519", key_id: by.keyId, public_key: by.publicKey, signature: await by.sign(bytes) })));
+  return out;
+}
+
+const edit = (files: Map<string, Uint8Array>, path: string, change: (text: string) => string) => {
+  const out = new Map(files);
+  out.set(path, new TextEncoder().encode(change(new TextDecoder().decode(files.get(path)!))));
+  return out;
+};
+
+beforeAll(async () => {
+  const trial = syntheticIpsTrial({ n: 300, draws: 200 });
+  signer = await signerFromJwk(await generateSigningJwk());
+  pkg = await assemblePackage({
+    trialId: "ips-severe-mental-illness", protocol: trial.protocol, protocolJson: trial.protocolJson, protocolHash: trial.protocolHash,
+    data: trial.data, allocations: trial.allocations, seedCommitment: trial.seedCommitment, seed: trial.seed, predecessor: null,
+    createdAt: "2027-09-01T12:00:00.000Z", signer,
+  });
+});
+
+describe("evidence package", () => {
+  it("holds every file, a valid evidence.json and a table CSV for every table", () => {
+    const names = [...pkg.files.keys()];
+    for (const f of ["evidence.json", "report.html", "data.csv", "dataset.json", "allocations.csv", "protocol.json", "seed.json", "manifest.json", "signature.json", "tables/effects.csv", "tables/consort.csv", "tables/ratings.csv"]) expect(names).toContain(f);
+    const evidence = EvidenceSchema.parse(JSON.parse(new TextDecoder().decode(pkg.files.get("evidence.json")!)));
+    expect(evidence.schema_version).toBe("1.1.0");
+    expect(evidence.consort!.randomized).toBe(300);
+    expect(evidence.ratings!.map((r) => r.scheme)).toEqual(["wwc", "eef_padlocks", "danish_evidence_level", "jobeffekter_weight"]);
+    expect(evidence.site_effects.length).toBeGreaterThan(0);
+    const report = new TextDecoder().decode(pkg.files.get("report.html")!);
+    for (const name of names.filter((n) => n.startsWith("tables/"))) expect(report).toContain(`data-table="${name.slice(7, -4)}"`);
+    expect(report).not.toMatch(/(src|href)=["']?https?:/);
+    expect(pkg.id).toMatch(/^ev-[0-9a-f]{32}$/);
+  });
+
+  it("verifies as written", async () => {
+    const dir = join(root, "ok");
+    write(dir, pkg.files);
+    const r = await verify(dir, "--key", signer.publicKey);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("300 allocations re-derived from the seed");
+  });
+
+  it("catches a changed file", async () => {
+    const dir = join(root, "file");
+    write(dir, edit(pkg.files, "report.html", (t) => t.replace("Hvad virker?", "Hvad virker!")));
+    const r = await verify(dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/mismatch: report\.html: SHA-256 [0-9a-f]{64}, the manifest says/);
+  });
+
+  it("catches a changed allocation even when the manifest is re-signed", async () => {
+    const forger = await signerFromJwk(await generateSigningJwk());
+    const lines = new TextDecoder().decode(pkg.files.get("allocations.csv")!).split("\n");
+    const row = lines[5].split(",");
+    const arm = row[row.length - 2];
+    const other = arm === "usual" ? "ips" : "usual";
+    const files = await resign(edit(pkg.files, "allocations.csv", () => lines.map((l, i) => (i === 5 ? l.replace(`,${arm},`, `,${other},`) : l)).join("\n")), forger);
+    const dir = join(root, "allocation");
+    write(dir, files);
+    const r = await verify(dir, "--key", signer.publicKey);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`mismatch: allocations.csv row 6 (${row[0]}): arm ${other}, the seed and design give ${arm}`);
+    expect(r.err).toContain("not the trusted key");
+  });
+
+  it("catches a changed number even when the manifest is re-signed", async () => {
+    const forger = await signerFromJwk(await generateSigningJwk());
+    const evidence = JSON.parse(new TextDecoder().decode(pkg.files.get("evidence.json")!));
+    const original = evidence.results[0].estimate;
+    evidence.results[0].estimate = original + 0.01;
+    const files = await resign(edit(pkg.files, "evidence.json", () => `${JSON.stringify(evidence, null, 2)}\n`), forger);
+    const dir = join(root, "number");
+    write(dir, files);
+    const r = await verify(dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`mismatch: evidence.json results[0].estimate: ${original + 0.01} in the package, ${original} re-computed`);
+    expect(r.err.match(/^mismatch/gm)).toHaveLength(1);
+  });
+});
