@@ -3,6 +3,18 @@
  * literature with one pre-specified "for whom" modifier, weekly register histories, an enrollment
  * schedule of API request bodies, and the truth written next to the data. Pure: no I/O (the
  * `virker simulate` command writes the files). Identifiers are fake and CPR-shaped (fake-cpr.ts).
+ *
+ * Through the API (a demonstration):
+ *
+ *   const population = simulatePopulation(protocol, { n: 600, seed: 1 });
+ *   // for each attempt of population.schedule, in order, with the clock at attempt.at:
+ *   //   POST /v1/trials/{trial}/enrollments with attempt.body and the token of attempt.site;
+ *   //   the answer is 201 / 200 / 422 as attempt.expect says; keep body.cpr → answer.arm
+ *   const data = realize(population, armsByCpr);  // withdrawals: data.observed[i].withdrawnOn
+ *   data.registerRows();                           // the extract: person (fake CPR), week, code
+ *   population.truth;                              // what the evidence package should find
+ *
+ * Standalone: `simulateTrial(protocol, { n, seed })` allocates with the protocol's own design.
  */
 export {
   allocate,
