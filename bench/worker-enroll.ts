@@ -1,0 +1,193 @@
+/**
+ * Enrollments per second into ONE trial through the Worker under `wrangler dev` (local workerd, one
+ * Durable Object for the trial), next to the Node server on DuckDB in the same run.
+ *
+ *   npx tsx bench/worker-enroll.ts [--seconds 5] [--connections 8,32]
+ *
+ * These are local-workerd figures on this machine, not production Cloudflare figures: there, each
+ * request also crosses the network to the trial object's location, and the object's storage
+ * commits are replicated. Both servers run on 127.0.0.1 as child processes; this process is the
+ * load generator (keep-alive connections, one request in flight per connection). Both get the same
+ * protocol: the shipped IPS protocol with its site caps and closing dates lifted, so the load never
+ * runs into a site's limit. wrangler runs on a temporary copy of the sources (with that protocol)
+ * and persists to a temporary folder; no network is used (the offline settings of STACK.md).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { main } from "../api/cli/main.ts";
+
+const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" }, connections: { type: "string", default: "8,32" } } });
+const seconds = Number(values.seconds);
+const connectionCounts = values.connections!.split(",").map(Number);
+
+const root = resolve(".");
+const dir = mkdtempSync(join(tmpdir(), "virker-bench-worker-"));
+const IPS = readFileSync("protocols/ips-severe-mental-illness.yaml", "utf8").replace(/from: "2026-\d\d-\d\d", to: "2027-08-31" \}, cap: \d+/g, 'from: "2020-01-01" }');
+const KEY = "b".repeat(64);
+const ADMIN = "bench-only-admin-token-not-a-secret-0";
+const children: ChildProcess[] = [];
+
+// The Node server's protocol folder and database.
+const protocols = join(dir, "protocols");
+mkdirSync(protocols);
+writeFileSync(join(protocols, "ips.yaml"), IPS);
+const db = join(dir, "bench.duckdb");
+
+// The Worker's sources: a copy, with the same protocol in place of the shipped one.
+const src = join(dir, "worker-src");
+mkdirSync(src);
+for (const part of ["api", "analysis", "protocols", "wrangler.toml", "package.json", "tsconfig.json"]) cpSync(join(root, part), join(src, part), { recursive: true });
+writeFileSync(join(src, "protocols", "ips-severe-mental-illness.yaml"), IPS);
+symlinkSync(join(root, "node_modules"), join(src, "node_modules"));
+
+const offline = {
+  WRANGLER_SEND_METRICS: "false",
+  WRANGLER_SEND_ERROR_REPORTS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  WRANGLER_HIDE_BANNER: "true",
+};
+
+async function cli(args: string[]): Promise<string> {
+  let out = "";
+  if ((await main(args, { out: (t) => void (out += t), err: () => {} })) !== 0) throw new Error(`virker ${args.join(" ")} failed`);
+  return out.trim();
+}
+
+/** Starts a child and resolves with the port it prints as 127.0.0.1:PORT. */
+function start(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; ready: RegExp }): Promise<number> {
+  const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  children.push(child);
+  return new Promise((resolvePort, reject) => {
+    let out = "";
+    const seen = (c: Buffer) => {
+      out += c;
+      const m = options.ready.exec(out);
+      if (m) resolvePort(Number(m[1]));
+    };
+    child.stdout!.on("data", seen);
+    child.stderr!.on("data", seen);
+    child.on("exit", (code) => reject(new Error(`${command} exited (${code}):\n${out.slice(-2000)}`)));
+  });
+}
+
+let citizen = 0;
+/** A distinct valid CPR per call: born 1970-99 (7th digit 0: the 1900s). */
+function nextCpr(): string {
+  const n = citizen++;
+  const day = String((n % 28) + 1).padStart(2, "0");
+  const month = String((Math.floor(n / 28) % 12) + 1).padStart(2, "0");
+  const year = String(70 + (Math.floor(n / 336) % 30));
+  return `${day}${month}${year}-${String(Math.floor(n / 10080)).padStart(4, "0")}`;
+}
+
+interface Run {
+  requests: number;
+  errors: number;
+  latencies: number[];
+}
+
+async function load(port: number, connections: number, makeRequest: () => { path: string; headers: Record<string, string>; body: string }): Promise<Run> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const run: Run = { requests: 0, errors: 0, latencies: [] };
+  const until = performance.now() + seconds * 1000;
+  const one = () =>
+    new Promise<void>((done) => {
+      const r = makeRequest();
+      const t0 = performance.now();
+      const req = http.request({ host: "127.0.0.1", port, method: "POST", path: r.path, headers: r.headers, agent }, (res) => {
+        res.resume();
+        res.on("end", () => {
+          run.latencies.push(performance.now() - t0);
+          run.requests++;
+          if (res.statusCode !== 201) run.errors++;
+          done();
+        });
+      });
+      req.on("error", () => {
+        run.errors++;
+        done();
+      });
+      req.end(r.body);
+    });
+  await Promise.all(Array.from({ length: connections }, async () => {
+    while (performance.now() < until) await one();
+  }));
+  agent.destroy();
+  return run;
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+
+function report(label: string, connections: number, run: Run): void {
+  const sorted = run.latencies.sort((a, b) => a - b);
+  console.log(
+    `${label.padEnd(34)} ${String(connections).padStart(3)} conn  ${(run.requests / seconds).toFixed(0).padStart(6)} enrollments/s  ` +
+      `p50 ${quantile(sorted, 0.5).toFixed(2).padStart(6)} ms  p99 ${quantile(sorted, 0.99).toFixed(2).padStart(7)} ms  errors ${run.errors}`,
+  );
+}
+
+const SITES = ["101", "751", "461", "851"];
+const covariates = { diagnosis: "bipolar", wants_ordinary_work: true, hours_ordinary_work: 0, female: true, age_band: "30-44", education: "basic", worked_last_5y: false, weeks_on_benefit_prior_52: 40 };
+
+async function prepare(port: number, agency: string, trial: string): Promise<void> {
+  const post = async (path: string, body?: unknown) =>
+    (await fetch(`http://127.0.0.1:${port}${path}`, { method: "POST", headers: { authorization: `Bearer ${agency}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) })).status;
+  if ((await post("/v1/trials", { protocol_id: "ips-severe-mental-illness", trial_id: trial })) !== 201) throw new Error(`register ${trial} failed`);
+  if ((await post(`/v1/trials/${trial}/open`, {})) !== 200) throw new Error(`open ${trial} failed`);
+}
+
+async function measure(label: string, port: number, siteTokens: Map<string, string>, trial: string): Promise<void> {
+  for (const connections of connectionCounts) {
+    let k = 0;
+    const run = await load(port, connections, () => {
+      const site = SITES[k++ % SITES.length];
+      const body = JSON.stringify({ cpr: nextCpr(), site, target_group: "kontanthjaelp_aktivitetsparat", covariates, consent: true });
+      return { path: `/v1/trials/${trial}/enrollments`, headers: { authorization: `Bearer ${siteTokens.get(site)}`, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) }, body };
+    });
+    report(label, connections, run);
+  }
+}
+
+try {
+  // Node server on DuckDB.
+  const agency = await cli(["token", "create", "--db", db, "--role", "agency", "--name", "bench"]);
+  const nodeTokens = new Map<string, string>();
+  for (const site of SITES) nodeTokens.set(site, await cli(["token", "create", "--db", db, "--role", "municipality", "--site", site, "--name", `bench ${site}`]));
+  const nodePort = await start(process.execPath, ["api/cli/virker.mjs", "serve", "--db", db, "--port", "0", "--protocols", protocols], { env: { VIRKER_PSEUDONYM_KEY: KEY }, ready: /127\.0\.0\.1:(\d+)/ });
+  await prepare(nodePort, agency, "bench");
+
+  // The Worker under wrangler dev (local workerd).
+  const workerPort = await start(
+    join(root, "node_modules/.bin/wrangler"),
+    ["dev", "--local", "--ip", "127.0.0.1", "--port", "0", "--show-interactive-dev-session=false", "--persist-to", join(dir, "wrangler-state"), "--var", `VIRKER_PSEUDONYM_KEY:${KEY}`, "--var", `VIRKER_ADMIN_TOKEN:${ADMIN}`],
+    { cwd: src, env: offline, ready: /Ready on http:\/\/127\.0\.0\.1:(\d+)/ },
+  );
+  const adminToken = async (spec: object) => {
+    const res = await fetch(`http://127.0.0.1:${workerPort}/v1/admin/tokens`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: JSON.stringify(spec) });
+    if (res.status !== 201) throw new Error(`admin token: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { token: string }).token;
+  };
+  const workerAgency = await adminToken({ role: "agency", name: "bench" });
+  const workerTokens = new Map<string, string>();
+  for (const site of SITES) workerTokens.set(site, await adminToken({ role: "municipality", site, name: `bench ${site}` }));
+  await prepare(workerPort, workerAgency, "bench");
+
+  console.log(`# ${seconds} s per run, one trial per server; machine load average at start: ${(await import("node:os")).loadavg()[0].toFixed(2)}`);
+  console.log("# Worker figures are local workerd (wrangler dev) on this machine, not production Cloudflare.");
+  await measure("Node server, DuckDB", nodePort, nodeTokens, "bench");
+  await measure("Worker, one Durable Object (local)", workerPort, workerTokens, "bench");
+} finally {
+  for (const child of children) {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  rmSync(dir, { recursive: true, force: true });
+}
