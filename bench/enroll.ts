@@ -103,15 +103,32 @@ async function load(port: number, connections: number, makeRequest: () => { meth
   return run;
 }
 
+/**
+ * CPU seconds (user + system) a child process has used, from /proc (Linux; null elsewhere). Shown
+ * per request next to the rates: on a shared machine the rate moves with the load, the CPU cost
+ * per request much less.
+ */
+function cpuSeconds(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+const cpuNote = (before: number | null, after: number | null, requests: number) =>
+  before === null || after === null || requests === 0 ? "" : `  server CPU ${(((after - before) * 1e6) / requests).toFixed(0)} µs/request`;
+
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-function report(label: string, connections: number, run: Run): number {
+function report(label: string, connections: number, run: Run, note = ""): number {
   const sorted = run.latencies.sort((a, b) => a - b);
   const rate = run.requests / seconds;
   console.log(
-    `${label.padEnd(22)} ${String(connections).padStart(3)} conn  ${rate.toFixed(0).padStart(7)} req/s  p50 ${quantile(sorted, 0.5).toFixed(2).padStart(6)} ms  p99 ${quantile(sorted, 0.99).toFixed(2).padStart(7)} ms  errors ${run.errors}`,
+    `${label.padEnd(22)} ${String(connections).padStart(3)} conn  ${rate.toFixed(0).padStart(7)} req/s  p50 ${quantile(sorted, 0.5).toFixed(2).padStart(6)} ms  p99 ${quantile(sorted, 0.99).toFixed(2).padStart(7)} ms  errors ${run.errors}${note}`,
   );
   return rate;
 }
@@ -133,20 +150,18 @@ try {
   for (const connections of connectionCounts) {
     const bare = report("bare Hono route", connections, await load(barePort, connections, () => ({ method: "GET", path: "/", headers: {} }), [200]));
     let k = 0;
-    const enroll = report(
-      "durable enrollment",
+    const cpu0 = cpuSeconds(children[0].pid);
+    const run = await load(
+      port,
       connections,
-      await load(
-        port,
-        connections,
-        () => {
-          const site = SITES[k++ % SITES.length];
-          const body = JSON.stringify({ cpr: nextCpr(), site, target_group: "kontanthjaelp_aktivitetsparat", covariates, consent: true });
-          return { method: "POST", path: "/v1/trials/bench/enrollments", headers: { authorization: `Bearer ${siteTokens.get(site)}`, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) }, body };
-        },
-        [201],
-      ),
+      () => {
+        const site = SITES[k++ % SITES.length];
+        const body = JSON.stringify({ cpr: nextCpr(), site, target_group: "kontanthjaelp_aktivitetsparat", covariates, consent: true });
+        return { method: "POST", path: "/v1/trials/bench/enrollments", headers: { authorization: `Bearer ${siteTokens.get(site)}`, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) }, body };
+      },
+      [201],
     );
+    const enroll = report("durable enrollment", connections, run, cpuNote(cpu0, cpuSeconds(children[0].pid), run.requests));
     console.log(`${"".padEnd(22)}     enrollment / bare route = ${(enroll / bare).toFixed(3)}`);
   }
   const bulkRows = Number(values["bulk-rows"]);
@@ -157,6 +172,7 @@ try {
     const lines = [header];
     for (let i = 0; i < bulkRows; i++) lines.push(`${nextCpr()},101,true,kontanthjaelp_aktivitetsparat,bipolar,true,0,${i % 2 === 0},30-44,basic,false,40`);
     const csv = lines.join("\n") + "\n";
+    const cpu0 = cpuSeconds(children[0].pid);
     const t0 = performance.now();
     const res = await fetch(`http://127.0.0.1:${port}/v1/trials/bench-bulk/enrollments/bulk`, {
       method: "POST",
@@ -166,7 +182,7 @@ try {
     const answer = (await res.json()) as { enrolled: number; failed: number };
     const elapsed = (performance.now() - t0) / 1000;
     if (res.status !== 200 || answer.enrolled !== bulkRows) throw new Error(`bulk upload: ${res.status}, ${answer.enrolled} of ${bulkRows} enrolled, ${answer.failed} failed`);
-    console.log(`${"bulk enrollment (CSV)".padEnd(22)} ${bulkRows} rows, ${(csv.length / 1048576).toFixed(1)} MiB  ${elapsed.toFixed(2)} s  ${(bulkRows / elapsed).toFixed(0).padStart(7)} rows/s`);
+    console.log(`${"bulk enrollment (CSV)".padEnd(22)} ${bulkRows} rows, ${(csv.length / 1048576).toFixed(1)} MiB  ${elapsed.toFixed(2)} s  ${(bulkRows / elapsed).toFixed(0).padStart(7)} rows/s${cpuNote(cpu0, cpuSeconds(children[0].pid), bulkRows).replace("request", "row")}`);
   }
 } finally {
   for (const child of children) child.kill("SIGTERM");
