@@ -22,10 +22,12 @@ import { registerRoutes } from "./routes/registers.ts";
 import { bulkEnrollmentRoutes } from "./routes/bulk-enrollments.ts";
 import { exportRoutes } from "./routes/export.ts";
 import { outcomeRoutes } from "./routes/outcomes.ts";
+import { pageRoutes } from "./pages/index.tsx";
 import { participantChangeRoutes } from "./routes/participant-changes.ts";
 import type { ParquetWriter } from "./datasets/export-format.ts";
 import { enrollmentRateLimit, type RateLimitOptions } from "./rate-limit.ts";
 import { trialRoutes } from "./routes/trials.ts";
+import { notebookRoutes } from "./routes/notebooks.ts";
 import type { Store } from "./store/store.ts";
 import { authenticate, cryptoRandomBytes, parseBearer, type Principal, type RandomBytes } from "./tokens.ts";
 
@@ -155,6 +157,7 @@ export function createApp(parts: AppParts): App {
   participantChangeRoutes(app);
   outcomeRoutes(app);
   exportRoutes(app, parts.parquet);
+  notebookRoutes(app);
 
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
@@ -162,6 +165,7 @@ export function createApp(parts: AppParts): App {
   });
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.get("/docs", (c) => c.html(docsPage()));
+  pageRoutes(app);
 
   return { app, deps, close: async () => {
     await deps.enrollment.close();
