@@ -23,7 +23,6 @@ import { bulkEnrollmentRoutes } from "./routes/bulk-enrollments.ts";
 import { exportRoutes } from "./routes/export.ts";
 import { outcomeRoutes } from "./routes/outcomes.ts";
 import { pageRoutes } from "./pages/index.tsx";
-import { pageRoutes } from "./pages/index.tsx";
 import { participantChangeRoutes } from "./routes/participant-changes.ts";
 import type { ParquetWriter } from "./datasets/export-format.ts";
 import { enrollmentRateLimit, type RateLimitOptions } from "./rate-limit.ts";
@@ -166,7 +165,6 @@ export function createApp(parts: AppParts): App {
   });
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.get("/docs", (c) => c.html(docsPage()));
-  pageRoutes(app);
   pageRoutes(app);
 
   return { app, deps, close: async () => {
