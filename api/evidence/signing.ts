@@ -24,7 +24,8 @@ export async function sha256Hex(bytes: Uint8Array | string): Promise<string> {
 /** A new Ed25519 private key as a JWK (it carries the public part `x`). */
 export async function generateSigningJwk(): Promise<JsonWebKey> {
   const pair = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"])) as CryptoKeyPair;
-  return crypto.subtle.exportKey("jwk", pair.privateKey);
+  // Cast: the Workers runtime types return ArrayBuffer | JsonWebKey for every format.
+  return (await crypto.subtle.exportKey("jwk", pair.privateKey)) as JsonWebKey;
 }
 
 /** A signer from an Ed25519 private JWK. @throws if the JWK is not an Ed25519 private key. */
