@@ -1,7 +1,7 @@
 /**
  * Worker entry point: the app from app.ts, unchanged, on Durable Objects.
  *
- * Requests about one trial (`/v1/trials/{trial}` and below) go to that trial's object, which runs
+ * Requests about one trial (`/v1/trials/{trial}` and `/app/trials/{trial}` and below) go to that trial's object, which runs
  * the same app with itself as the trial's store: the object is the single writer of the trial, so
  * its enrollment queue and allocator are the only ones that allocate for it, wherever the caller
  * sits. Everything else (health, protocols, registering and listing trials, documentation) runs in
@@ -17,7 +17,8 @@ import { AppHolder, buildWorkerApp, configErrorResponse, type WorkerEnv } from "
 export { setWorkerParts } from "./worker/compose.ts";
 export type { WorkerEnv } from "./worker/compose.ts";
 
-const TRIAL_PATH = /^\/v1\/trials\/([^/]+)(?:\/|$)/;
+/** A trial's API routes and its staff pages: both are served inside the trial's object. */
+const TRIAL_PATH = /^\/(?:v1|app)\/trials\/([^/]+)(?:\/|$)/;
 const TRIAL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** The trial a request is about, if its path names a well-formed one. */

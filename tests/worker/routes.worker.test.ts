@@ -3,7 +3,7 @@
  * each trial's requests are served by its Durable Object.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { setWorkerParts } from "../../api/worker.ts";
+import { setWorkerParts, trialOfPath } from "../../api/worker.ts";
 import { cprFor, ipsEnrollment, seededBytes } from "./parity-sequence.ts";
 import { WORKER_TEST_NOW } from "./test-bindings.ts";
 import { bodies, CPR_SHAPED, makeToken, request } from "./worker-harness.ts";
@@ -107,5 +107,18 @@ describe("privacy", () => {
   it("no response of the Worker held a CPR-shaped string", () => {
     expect(bodies.length).toBeGreaterThan(20);
     for (const body of bodies) expect(body).not.toMatch(CPR_SHAPED);
+  });
+});
+
+describe("routing", () => {
+  it("sends a trial's API routes and staff pages to its object, and nothing else", () => {
+    expect(trialOfPath("/v1/trials/ips-routes")).toBe("ips-routes");
+    expect(trialOfPath("/v1/trials/ips-routes/enrollments/bulk")).toBe("ips-routes");
+    expect(trialOfPath("/app/trials/ips-routes/enroll")).toBe("ips-routes");
+    expect(trialOfPath("/v1/trials")).toBeNull();
+    expect(trialOfPath("/v1/trials/")).toBeNull();
+    expect(trialOfPath("/v1/trials/%E0%A4%A")).toBeNull();
+    expect(trialOfPath("/v1/trials/..%2F..")).toBeNull();
+    expect(trialOfPath("/v1/protocols/ips")).toBeNull();
   });
 });
