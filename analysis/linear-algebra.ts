@@ -216,3 +216,75 @@ export function groupCodes(labels: ArrayLike<number | string>): { codes: Int32Ar
   }
   return { codes, levels };
 }
+
+/**
+ * Adds the upper triangle (a ≤ b) of B'B to the row-major p × p matrix G, where B is a
+ * column-major block of m rows (column j at offset j·stride). Four columns b share each load of
+ * column a, and each dot product runs over the block with its sum in a register.
+ */
+export function addCrossProducts(B: Float64Array, stride: number, m: number, p: number, G: Float64Array): void {
+  for (let a = 0; a < p; a++) {
+    const oa = a * stride;
+    let b = a;
+    for (; b + 3 < p; b += 4) {
+      const o0 = b * stride, o1 = o0 + stride, o2 = o1 + stride, o3 = o2 + stride;
+      let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+      for (let r = 0; r < m; r++) {
+        const x = B[oa + r];
+        t0 += x * B[o0 + r];
+        t1 += x * B[o1 + r];
+        t2 += x * B[o2 + r];
+        t3 += x * B[o3 + r];
+      }
+      const g = a * p + b;
+      G[g] += t0;
+      G[g + 1] += t1;
+      G[g + 2] += t2;
+      G[g + 3] += t3;
+    }
+    for (; b < p; b++) {
+      const ob = b * stride;
+      let t0 = 0, t1 = 0;
+      let r = 0;
+      for (; r + 1 < m; r += 2) {
+        t0 += B[oa + r] * B[ob + r];
+        t1 += B[oa + r + 1] * B[ob + r + 1];
+      }
+      if (r < m) t0 += B[oa + r] * B[ob + r];
+      G[a * p + b] += t0 + t1;
+    }
+  }
+}
+
+/**
+ * Adds the squared norms |L⁻¹x_r|² (leverages x_r'A⁻¹x_r over the kept columns, A = LL') of the
+ * m rows of a column-major block X to h, using Z (same shape as X) for L⁻¹x. Aliased columns are
+ * skipped, as `forwardSolveInPlace` zeroes them.
+ */
+export function addLeverages(f: CholeskyFactor, X: Float64Array, Z: Float64Array, stride: number, m: number, h: Float64Array): void {
+  const { p, L, kept } = f;
+  for (let j = 0; j < p; j++) {
+    if (!kept[j]) continue;
+    const oj = j * stride;
+    for (let r = 0; r < m; r++) Z[oj + r] = X[oj + r];
+    // Four earlier columns per sweep over the rows.
+    let k = 0;
+    for (; k + 3 < j; k += 4) {
+      const l0 = L[j * p + k], l1 = L[j * p + k + 1], l2 = L[j * p + k + 2], l3 = L[j * p + k + 3];
+      const o0 = k * stride, o1 = o0 + stride, o2 = o1 + stride, o3 = o2 + stride;
+      for (let r = 0; r < m; r++) Z[oj + r] -= l0 * Z[o0 + r] + l1 * Z[o1 + r] + l2 * Z[o2 + r] + l3 * Z[o3 + r];
+    }
+    for (; k < j; k++) {
+      const l = L[j * p + k];
+      if (l === 0) continue;
+      const ok = k * stride;
+      for (let r = 0; r < m; r++) Z[oj + r] -= l * Z[ok + r];
+    }
+    const inv = 1 / L[j * p + j];
+    for (let r = 0; r < m; r++) {
+      const v = Z[oj + r] * inv;
+      Z[oj + r] = v;
+      h[r] += v * v;
+    }
+  }
+}

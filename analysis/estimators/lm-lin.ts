@@ -34,6 +34,7 @@
  */
 import { AnalysisError, tBasedEstimate, type EffectEstimate } from "../estimate.ts";
 import { checkOutcomeAndTreatment } from "./difference-in-means.ts";
+import { addCrossProducts, addLeverages, cholesky, choleskySolve } from "../linear-algebra.ts";
 import { olsFit, olsTerm, type SeType } from "./ols.ts";
 
 /** A numeric covariate column, or a factor as a column of labels. */
@@ -84,26 +85,29 @@ export function lmLin(
   if (constant) throw new AnalysisError(`${outcome}: the outcome is constant; the standard error is 0 and the test undefined`);
   const expanded = expandCovariates(covariates, options.names ?? []);
   const q = expanded.columns.length;
-  const means = expanded.columns.map((c, j) => {
+  expanded.columns.forEach((c, j) => {
     if (c.length !== n) throw new AnalysisError(`${outcome}: covariate ${expanded.names[j]} has ${c.length} values, the outcome ${n}`);
-    let s = 0;
-    for (let i = 0; i < n; i++) s += c[i];
-    if (!Number.isFinite(s)) {
-      for (let i = 0; i < n; i++) if (!Number.isFinite(c[i])) throw new AnalysisError(`${outcome}: covariate ${expanded.names[j]} is missing or non-finite at row ${i}: ${c[i]}`);
-    }
-    return s / n;
   });
-  const centre = (j: number): Float64Array => {
+  const nonFinite = (j: number): AnalysisError => {
     const c = expanded.columns[j];
-    const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = c[i] - means[j];
-    return out;
+    for (let i = 0; i < n; i++) if (!Number.isFinite(c[i])) return new AnalysisError(`${outcome}: covariate ${expanded.names[j]} is missing or non-finite at row ${i}: ${c[i]}`);
+    return new AnalysisError(`${outcome}: covariate ${expanded.names[j]} overflows`);
   };
   const seType: SeType = options.seType ?? (options.clusters ? "CR2" : "HC2");
 
   if (options.clusters || seType === "classical") {
+    const means = expanded.columns.map((c, j) => {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += c[i];
+      if (!Number.isFinite(s)) throw nonFinite(j);
+      return s / n;
+    });
     const zc = Float64Array.from(z);
-    const centred = expanded.columns.map((_, j) => centre(j));
+    const centred = expanded.columns.map((c, j) => {
+      const out = new Float64Array(n);
+      for (let i = 0; i < n; i++) out[i] = c[i] - means[j];
+      return out;
+    });
     const inter = centred.map((c) => {
       const out = new Float64Array(n);
       for (let i = 0; i < n; i++) out[i] = zc[i] * c[i];
@@ -119,43 +123,34 @@ export function lmLin(
     return { ...olsTerm(fit, 1, "lm_lin", options.level, "treatment vs control") };
   }
 
-  let n1 = 0;
-  for (let i = 0; i < n; i++) n1 += z[i];
-  const n0 = n - n1;
-  const armSe: SeType = seType === "HC1" ? "HC0" : seType;
-  const parts = [0, 1].map((arm) => {
-    const size = arm === 1 ? n1 : n0;
+  // Without clusters: the two per-arm fits, both arms in each pass over the rows.
+  const arms = new LinArms(
+    y instanceof Float64Array ? y : Float64Array.from(y),
+    z,
+    expanded.columns.map((c) => (c instanceof Float64Array ? c : Float64Array.from(c))),
+  );
+  arms.moments();
+  const p = arms.p;
+  for (let j = 0; j < q; j++) if (!Number.isFinite(arms.M[j * p + j]) || !Number.isFinite(arms.M[p * p + j * p + j])) throw nonFinite(j);
+  for (const arm of [0, 1]) {
+    const size = arms.count[arm];
     if (size <= q + 1) throw new AnalysisError(`${outcome}: the ${arm === 1 ? "treated" : "control"} arm has ${size} people for ${q + 1} coefficients`);
-    const ya = new Float64Array(size);
-    const rows = new Int32Array(size);
-    let r = 0;
-    for (let i = 0; i < n; i++) {
-      if (z[i] !== arm) continue;
-      ya[r] = y[i];
-      rows[r++] = i;
-    }
-    const xa = expanded.columns.map((c, j) => {
-      const out = new Float64Array(size);
-      const mu = means[j];
-      for (let k = 0; k < size; k++) out[k] = c[rows[k]] - mu;
-      return out;
-    });
-    return olsFit(ya, xa, { names: expanded.names, seType: armSe, terms: [0], outcome, allowConstantOutcome: true });
-  });
+  }
+  const parts = arms.fits(seType === "HC1" ? "HC0" : seType, outcome);
   const [f0, f1] = parts;
   const rank = f0.rank + f1.rank;
-  let variance = f0.std_errors[0] ** 2 + f1.std_errors[0] ** 2;
+  let variance = f0.variance + f1.variance;
   if (seType === "HC1") variance *= n / (n - rank);
   if (!(variance > 0)) throw new AnalysisError(`${outcome}: the standard error is 0; the outcome is constant given the covariates`);
   const warnings: string[] = [];
   for (const [arm, f] of [["control", f0], ["treated", f1]] as const) {
-    const dropped = f.names.filter((_, j) => f.aliased[j]);
+    const dropped = expanded.names.filter((_, j) => f.aliased[j]);
     if (dropped.length) warnings.push(`${outcome}: collinear in the ${arm} arm, dropped: ${dropped.join(", ")}`);
   }
   return tBasedEstimate({
     estimator: "lm_lin",
     term: "treatment vs control",
-    estimate: f1.coefficients[0] - f0.coefficients[0],
+    estimate: f1.intercept - f0.intercept,
     std_error: Math.sqrt(variance),
     df: n - rank,
     n,
@@ -163,4 +158,212 @@ export function lmLin(
     level: options.level,
     warnings,
   });
+}
+
+/** One arm's fit of y on (1, x − x̄): the intercept at x̄, its variance, rank and aliased covariates. */
+interface ArmFit {
+  intercept: number;
+  variance: number;
+  rank: number;
+  aliased: boolean[];
+}
+
+/** Rows per block of a pass; both arms' share of a block fits in cache as column-major buffers. */
+const BLOCK = 512;
+
+/**
+ * Lin's two per-arm regressions of y on (1, x − x̄) for the variance of the intercept alone, in
+ * two passes over the rows. Each pass reads a block of BLOCK rows of every column once, splits it
+ * by arm into a column-major buffer (no per-arm copies of the data) and works on the buffer:
+ *
+ * 1. `moments`: per arm, the means m and the centred cross-products of (x, y): each block is
+ *    centred at its own means and merged into the running sums (Chan, Golub & LeVeque 1983), as
+ *    accurate as centring first. Centred, the intercept column is orthogonal to the covariates,
+ *    so X'X = diag(n, S); β = S⁻¹X_c'y_c and the intercept at the full-sample means x̄ is
+ *    α = ȳ − β'd with d = m − x̄.
+ * 2. `fits`: the intercept's contrast in the centred parametrization is (1, −d), so
+ *    a = (X'X)⁻¹c = (1/n, −S⁻¹d) and Var(α) = Σ ω_i (1/n − (S⁻¹d)'x_ci)², with ω_i = e_i² (HC0),
+ *    e_i²/(1 − h_i) (HC2) or e_i²/(1 − h_i)² (HC3), h_i = 1/n + |L⁻¹x_ci|², S = LL'. No hat matrix
+ *    and no full sandwich.
+ *
+ * A covariate whose centred column is a combination of earlier ones is aliased (zero in β and a),
+ * as `olsFit`'s Cholesky drops it.
+ */
+class LinArms {
+  readonly q: number;
+  /** Columns of a buffer: the covariates, then y. */
+  readonly p: number;
+  readonly count = [0, 0];
+  /** Means of (x, y): arm 0 at 0, arm 1 at p. */
+  readonly mean: Float64Array;
+  /** Centred cross-products of (x, y), upper triangle, row-major: arm 0 at 0, arm 1 at p². */
+  readonly M: Float64Array;
+  private readonly idx = [new Int32Array(BLOCK), new Int32Array(BLOCK)];
+  private readonly used = [0, 0];
+  private readonly buf: Float64Array;
+
+  constructor(
+    private readonly y: Float64Array,
+    private readonly z: ArrayLike<number>,
+    private readonly columns: Float64Array[],
+  ) {
+    this.q = columns.length;
+    this.p = this.q + 1;
+    this.mean = new Float64Array(2 * this.p);
+    this.M = new Float64Array(2 * this.p * this.p);
+    this.buf = new Float64Array(BLOCK * this.p);
+  }
+
+  /** Splits rows start..end by arm into idx (without a branch on z; z is 0/1). */
+  private split(start: number, end: number): void {
+    const z = this.z;
+    const i0 = this.idx[0], i1 = this.idx[1];
+    let k0 = 0, k1 = 0;
+    for (let i = start; i < end; i++) {
+      const t = z[i] | 0;
+      i0[k0] = i;
+      i1[k1] = i;
+      k1 += t;
+      k0 += 1 - t;
+    }
+    this.used[0] = k0;
+    this.used[1] = k1;
+  }
+
+  /** Copies the arm's rows of the block into buf minus `centre` (p values from `at`); returns their sums when centre is null. */
+  private gather(arm: number, centre: Float64Array | null, at: number, sums: Float64Array | null): void {
+    const rows = this.idx[arm];
+    const k = this.used[arm];
+    const buf = this.buf;
+    for (let j = 0; j < this.p; j++) {
+      const c = j < this.q ? this.columns[j] : this.y;
+      const o = j * BLOCK;
+      if (centre === null) {
+        let s = 0;
+        for (let r = 0; r < k; r++) {
+          const v = c[rows[r]];
+          buf[o + r] = v;
+          s += v;
+        }
+        sums![j] = s;
+      } else {
+        const mu = centre[at + j];
+        for (let r = 0; r < k; r++) buf[o + r] = c[rows[r]] - mu;
+      }
+    }
+  }
+
+  /** Pass 1: counts, means and centred cross-products per arm. */
+  moments(): void {
+    const { p, buf, mean, M } = this;
+    const n = this.y.length;
+    const sums = new Float64Array(p);
+    const G = new Float64Array(p * p);
+    for (let start = 0; start < n; start += BLOCK) {
+      this.split(start, Math.min(n, start + BLOCK));
+      for (let arm = 0; arm < 2; arm++) {
+        const k = this.used[arm];
+        if (k === 0) continue;
+        this.gather(arm, null, 0, sums);
+        for (let j = 0; j < p; j++) {
+          const mu = sums[j] / k;
+          sums[j] = mu;
+          const o = j * BLOCK;
+          for (let r = 0; r < k; r++) buf[o + r] -= mu;
+        }
+        G.fill(0);
+        addCrossProducts(buf, BLOCK, k, p, G);
+        // Chan et al.'s merge of (count, means, co-moments) with the block's.
+        const nA = this.count[arm];
+        const nAB = nA + k;
+        const f = (nA * k) / nAB;
+        const om = arm * p;
+        const oM = arm * p * p;
+        for (let a = 0; a < p; a++) {
+          const da = sums[a] - mean[om + a];
+          for (let b = a; b < p; b++) M[oM + a * p + b] += G[a * p + b] + f * da * (sums[b] - mean[om + b]);
+        }
+        for (let a = 0; a < p; a++) mean[om + a] += ((sums[a] - mean[om + a]) * k) / nAB;
+        this.count[arm] = nAB;
+      }
+    }
+  }
+
+  /** Pass 2: both arms' intercepts at the full-sample means and their variances. */
+  fits(seType: SeType, outcome: string): [ArmFit, ArmFit] {
+    const { p, q, buf, mean, M, count } = this;
+    const n = this.y.length;
+    const xbar = new Float64Array(q);
+    for (let j = 0; j < q; j++) xbar[j] = (count[0] * mean[j] + count[1] * mean[p + j]) / n;
+    const arm = [0, 1].map((a) => {
+      const S = new Float64Array(q * q);
+      const xty = new Float64Array(q);
+      const oM = a * p * p;
+      for (let i = 0; i < q; i++) {
+        xty[i] = M[oM + i * p + q];
+        for (let k = i; k < q; k++) S[i * q + k] = S[k * q + i] = M[oM + i * p + k];
+      }
+      const chol = cholesky(S, q);
+      const beta = choleskySolve(chol, xty);
+      const d = new Float64Array(q);
+      let intercept = mean[a * p + q];
+      for (let j = 0; j < q; j++) {
+        d[j] = chol.kept[j] ? mean[a * p + j] - xbar[j] : 0;
+        intercept -= beta[j] * d[j];
+      }
+      return { chol, beta, ad: choleskySolve(chol, d), intercept, variance: 0 };
+    });
+    const leverage = seType === "HC2" || seType === "HC3";
+    const hc3 = seType === "HC3";
+    const Z = new Float64Array(BLOCK * q);
+    const e = new Float64Array(BLOCK);
+    const u = new Float64Array(BLOCK);
+    const h = new Float64Array(BLOCK);
+    for (let start = 0; start < n; start += BLOCK) {
+      this.split(start, Math.min(n, start + BLOCK));
+      for (let a = 0; a < 2; a++) {
+        const k = this.used[a];
+        if (k === 0) continue;
+        this.gather(a, mean, a * p, null);
+        const { beta, ad, chol } = arm[a];
+        const inv = 1 / count[a];
+        const oy = q * BLOCK;
+        for (let r = 0; r < k; r++) {
+          e[r] = buf[oy + r];
+          u[r] = inv;
+          h[r] = inv;
+        }
+        for (let j = 0; j < q; j++) {
+          const bj = beta[j];
+          const aj = ad[j];
+          if (bj === 0 && aj === 0) continue;
+          const o = j * BLOCK;
+          for (let r = 0; r < k; r++) {
+            const x = buf[o + r];
+            e[r] -= bj * x;
+            u[r] -= aj * x;
+          }
+        }
+        let v = 0;
+        if (leverage) {
+          addLeverages(chol, buf, Z, BLOCK, k, h);
+          for (let r = 0; r < k; r++) {
+            const g = 1 - h[r];
+            if (!(g > 1e-10)) throw new AnalysisError(`${outcome}: observation ${this.idx[a][r]} has leverage 1; ${seType} standard errors are undefined`);
+            const w = (e[r] * e[r]) / (hc3 ? g * g : g);
+            v += w * u[r] * u[r];
+          }
+        } else {
+          for (let r = 0; r < k; r++) v += e[r] * e[r] * u[r] * u[r];
+        }
+        arm[a].variance += v;
+      }
+    }
+    return [0, 1].map((a): ArmFit => ({
+      intercept: arm[a].intercept,
+      variance: arm[a].variance,
+      rank: arm[a].chol.rank + 1,
+      aliased: Array.from(arm[a].chol.kept, (k) => k === 0),
+    })) as [ArmFit, ArmFit];
+  }
 }
