@@ -1,0 +1,74 @@
+/**
+ * Builds the notebooks site into static files, offline:
+ *
+ *     npm run notebooks:build [-- --evidence DIR] [--out DIR]
+ *
+ * `--evidence` is the folder of published evidence packages (default `data/evidence/`, or
+ * `VIRKER_EVIDENCE_DIR`), one sub-folder per package with its `evidence.json`, `protocol.json` and
+ * `manifest.json`; `--out` the output folder (default `notebooks/dist`, which `virker serve` offers
+ * at /notebooks/). The data loader's cached output is removed first, so the site always shows the
+ * packages in the folder as they are now; Framework's cache of bundled modules is kept. The output
+ * folder is replaced.
+ */
+import { spawn } from "node:child_process";
+import { rmSync } from "node:fs";
+import { delimiter, dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, "..");
+
+export interface BuildOptions {
+  evidence?: string;
+  out?: string;
+  /** Print Framework's output (default: only on failure). */
+  verbose?: boolean;
+}
+
+export interface BuildResult {
+  out: string;
+  evidence: string;
+  ms: number;
+}
+
+export async function buildNotebooks(options: BuildOptions = {}): Promise<BuildResult> {
+  const evidence = resolve(options.evidence ?? process.env.VIRKER_EVIDENCE_DIR ?? resolve(repo, "data/evidence"));
+  const out = resolve(options.out ?? resolve(here, "dist"));
+  rmSync(resolve(here, "src/.observablehq/cache/data"), { recursive: true, force: true });
+  rmSync(out, { recursive: true, force: true });
+  const bin = resolve(repo, "node_modules/.bin");
+  const started = performance.now();
+  const log: string[] = [];
+  const code = await new Promise<number | null>((done, fail) => {
+    const child = spawn(process.execPath, [resolve(repo, "node_modules/@observablehq/framework/dist/bin/observable.js"), "build"], {
+      cwd: here,
+      env: { ...process.env, VIRKER_EVIDENCE_DIR: evidence, VIRKER_NOTEBOOKS_OUT: out, PATH: `${bin}${delimiter}${process.env.PATH ?? ""}`, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const take = (chunk: Buffer) => {
+      if (options.verbose) process.stdout.write(chunk);
+      else log.push(chunk.toString());
+    };
+    child.stdout.on("data", take);
+    child.stderr.on("data", take);
+    child.on("error", fail);
+    child.on("close", done);
+  });
+  if (code !== 0) throw new Error(`notebooks build failed (exit ${code}):\n${log.join("").split("\n").slice(-40).join("\n")}`);
+  return { out, evidence, ms: performance.now() - started };
+}
+
+function argument(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  buildNotebooks({ evidence: argument("--evidence"), out: argument("--out"), verbose: true }).then(
+    (r) => console.log(`notebooks: built ${r.out} from ${r.evidence} in ${(r.ms / 1000).toFixed(1)} s`),
+    (e: unknown) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exit(1);
+    },
+  );
+}
