@@ -161,12 +161,16 @@ export function runPlan(protocol: Protocol, data: DataSet, options: PlanOptions 
   const primary = protocol.outcomes.find((o) => o.id === protocol.analysis.primary_outcome);
   if (primary) {
     const seen = observedOf(primary, data);
-    if (seen.some((v) => v === 0)) balance.push(...balanceRows(protocol, data.columns, armIndex, armIds, controlIndex, { name: `analytic:${primary.id}`, include: seen }, warnings));
+    if (seen.includes(0) && seen.includes(1)) balance.push(...balanceRows(protocol, data.columns, armIndex, armIds, controlIndex, { name: `analytic:${primary.id}`, include: seen }, warnings));
   }
 
   for (const outcome of protocol.outcomes) {
     if (!protocol.analysis.outcomes[outcome.id]) continue;
     const estimators = outcomeEstimators(protocol, outcome.id);
+    if (!observedOf(outcome, data).includes(1)) {
+      warnings.push(`outcome ${outcome.id}: no participant has a value yet; not analysed`);
+      continue;
+    }
     if (outcome.type === "time_to_event") {
       survival.push(analyseSurvival(protocol, outcome, data, arms, control, treated, estimators, results, warnings));
       const seen = observedOf(outcome, data);

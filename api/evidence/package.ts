@@ -12,6 +12,7 @@
  *   allocations.csv      participant_id, sequence, site, enrolled_at, the design's input variables
  *                        as entered at enrollment, arm, stratum (allocation order)
  *   protocol.json        the protocol as frozen (canonical JSON); its hash is in evidence.json
+ *   protocol.yaml        the protocol file as registered, when the trial's hash is that file's
  *   seed.json            the seed commitment, and the seed once the trial is closed (else null)
  *   manifest.json        format, trial, time, predecessor, key id, and path + SHA-256 + size per file
  *   signature.json       Ed25519 over the bytes of manifest.json, with the public key
@@ -67,6 +68,12 @@ export interface PackageInput {
   /** Canonical JSON of the protocol as frozen, and its hash. */
   protocolJson: string;
   protocolHash: string;
+  /**
+   * The protocol file as registered (YAML), when its hash is the trial's protocol hash: a
+   * registered trial's identity is the hash of the file as written, which the frozen JSON (with
+   * defaults applied) cannot reproduce, so the package carries the file too.
+   */
+  protocolSource?: string | null;
   data: AnalysisDataSet;
   allocations: AllocationRow[];
   seedCommitment: string;
@@ -128,6 +135,7 @@ export async function assemblePackage(input: PackageInput): Promise<AssembledPac
   add("dataset.json", json({ columns: input.data.names.map((name) => ({ name, type: input.data.numeric.has(name) ? "number" : "text" })), ri_seed: riSeed, draws: input.draws ?? null }));
   add("allocations.csv", allocationsCsv(input.protocol, input.allocations));
   add("protocol.json", input.protocolJson.endsWith("\n") ? input.protocolJson : `${input.protocolJson}\n`);
+  if (input.protocolSource) add("protocol.yaml", input.protocolSource);
   add("seed.json", json({ commitment: input.seedCommitment, seed: input.seed }));
   const entries = await Promise.all([...files].map(async ([path, bytes]) => ({ path, sha256: await sha256Hex(bytes), bytes: bytes.length })));
   entries.sort((a, b) => (a.path < b.path ? -1 : 1));

@@ -20,7 +20,7 @@ import { reportHtml } from "../../analysis/evidence/report.ts";
 import type { Evidence } from "../../analysis/evidence/schema.ts";
 import { evidenceTables, tableCsv } from "../../analysis/evidence/tables.ts";
 import type { DataColumn, DataSet } from "../../analysis/plan.ts";
-import { protocolHash, validateProtocolData, type Protocol } from "../../protocols/index.ts";
+import { canonicalJson, loadProtocol, protocolHash, validateProtocolData, type Protocol } from "../../protocols/index.ts";
 import { parseCsv } from "./csv.ts";
 import { designInputs, type Manifest, type SignatureFile } from "./package.ts";
 import { sha256Hex, verifyEd25519 } from "./signing.ts";
@@ -100,11 +100,23 @@ export async function verifyPackage(files: ReadonlyMap<string, Uint8Array>, opti
   const protocolText = text("protocol.json");
   if (evidenceText === null || protocolText === null) return { ok: false, problems: [...problems, "evidence.json or protocol.json is missing; nothing more can be checked"], notes };
   const evidence = JSON.parse(evidenceText) as Evidence;
-  const parsed = validateProtocolData(JSON.parse(protocolText));
+  const document: unknown = JSON.parse(protocolText);
+  const parsed = validateProtocolData(document);
   if (!parsed.ok) return { ok: false, problems: [...problems, "protocol.json: not a valid protocol"], notes };
   const protocol = parsed.protocol;
-  const hash = protocolHash(protocol);
-  if (hash !== evidence.protocol.hash) problems.push(`protocol.json: canonical hash ${hash}, evidence.json says ${evidence.protocol.hash}`);
+  // The identity: the hash of the registered file where the package carries it (and the frozen
+  // JSON must be that file's canonical form), else the hash of the frozen JSON (an amendment).
+  const yaml = text("protocol.yaml");
+  let hash = protocolHash(document);
+  if (yaml !== null) {
+    const loaded = loadProtocol(yaml, "protocol.yaml");
+    if (!loaded.ok) problems.push("protocol.yaml: not a valid protocol");
+    else {
+      hash = loaded.hash;
+      if (canonicalJson(loaded.protocol) !== protocolText.trimEnd()) problems.push("protocol.json: not the canonical form of protocol.yaml");
+    }
+  }
+  if (hash !== evidence.protocol.hash) problems.push(`protocol: hash ${hash}, evidence.json says ${evidence.protocol.hash}`);
 
   // Allocations from the revealed seed.
   const seedFile = JSON.parse(text("seed.json") ?? "{}") as { commitment?: string; seed?: string | null };
