@@ -21,6 +21,7 @@ import { protocolRoutes } from "./routes/protocols.ts";
 import { registerRoutes } from "./routes/registers.ts";
 import { bulkEnrollmentRoutes } from "./routes/bulk-enrollments.ts";
 import { exportRoutes } from "./routes/export.ts";
+import { evidenceRoutes, type EvidenceParts } from "./routes/evidence.ts";
 import { outcomeRoutes } from "./routes/outcomes.ts";
 import { pageRoutes } from "./pages/index.tsx";
 import { participantChangeRoutes } from "./routes/participant-changes.ts";
@@ -47,6 +48,8 @@ export interface AppParts {
   rateLimit?: RateLimitOptions;
   /** Writes the export's Parquet (Node: `datasets/parquet-node.ts`); without it Parquet answers 501. */
   parquet?: ParquetWriter;
+  /** Evidence packages: the signing key and where packages are kept (default in memory, unsigned → 501). */
+  evidence?: EvidenceParts;
   /** Where unexpected errors are reported (default console.error); never given request bodies. */
   report?: (error: unknown) => void;
 }
@@ -157,6 +160,7 @@ export function createApp(parts: AppParts): App {
   participantChangeRoutes(app);
   outcomeRoutes(app);
   exportRoutes(app, parts.parquet);
+  evidenceRoutes(app, parts.evidence);
   notebookRoutes(app);
 
   app.doc31("/openapi.json", {
