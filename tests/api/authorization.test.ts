@@ -48,6 +48,15 @@ const POLICIES: Record<string, Policy> = {
   "GET /v1/trials/{trial}/audit": { allowed: ["agency", "researcher"], sample: () => ({ path: `${T}/audit` }) },
   "GET /v1/trials/{trial}/audit/verify": { allowed: ["agency", "researcher"], sample: () => ({ path: `${T}/audit/verify` }) },
   "POST /v1/trials/{trial}/registers": { allowed: ["agency", "researcher"], sample: () => ({ path: `${T}/registers`, body: {} }) },
+  // Evidence packages: researchers analyse, the agency publishes, everyone reads what is published
+  // (person-level files and drafts only for researchers and the agency; tests/evidence/routes.test.ts).
+  "GET /v1/keys": { allowed: ["public", "agency", "researcher", "municipality"], sample: () => ({ path: "/v1/keys" }) },
+  "POST /v1/trials/{trial}/analyses": { allowed: ["researcher"], sample: () => ({ path: `${T}/analyses`, body: { draws: 0 } }) },
+  "POST /v1/evidence/{id}/publish": { allowed: ["agency"], sample: () => ({ path: `/v1/evidence/ev-${"0".repeat(32)}/publish`, body: {} }) },
+  "GET /v1/evidence": { allowed: ["public", "agency", "researcher", "municipality"], sample: () => ({ path: "/v1/evidence" }) },
+  "GET /v1/evidence/{id}": { allowed: ["public", "agency", "researcher", "municipality"], sample: () => ({ path: `/v1/evidence/ev-${"0".repeat(32)}` }) },
+  "GET /v1/evidence/{id}/{file}": { allowed: ["agency", "researcher"], sample: () => ({ path: `/v1/evidence/ev-${"0".repeat(32)}/data.csv` }) },
+  "GET /v1/evidence/{id}/tables/{table}": { allowed: ["public", "agency", "researcher", "municipality"], sample: () => ({ path: `/v1/evidence/ev-${"0".repeat(32)}/tables/effects.csv` }) },
 };
 
 let h: Harness;
