@@ -10,6 +10,8 @@ import { protocolsFromFolder } from "./protocol-source-node.ts";
 import { nodeRegisterBackend } from "./register/backend-node.ts";
 import { DEFAULT_CODEBOOK_PATH, loadCodebookFile } from "./register/index.ts";
 import { keyFingerprint } from "./pseudonym.ts";
+import { DirectoryEvidenceRepository } from "./evidence/repository-node.ts";
+import { loadSigningKey } from "./evidence/signing-key-node.ts";
 import { openDuckDbStore } from "./store/duckdb.ts";
 
 export interface NodeServerOptions {
@@ -41,7 +43,10 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const codebook = await loadCodebookFile(options.codebook ?? DEFAULT_CODEBOOK_PATH);
   const clock = () => new Date();
   const registers = nodeRegisterBackend({ store, connect: () => store.connect(), key, codebook, clock });
-  const app = createApp({ store, key, clock, registers, parquet: nodeParquetWriter, protocols: protocolsFromFolder(options.protocols) });
+  // Evidence packages: signed by a key kept beside the pseudonym key, stored in a folder beside the database.
+  const { signer } = await loadSigningKey({ keyFile: db === ":memory:" ? "data/signing-key.jwk" : `${dirname(db)}/signing-key.jwk` });
+  const evidence = { signer, repository: db === ":memory:" ? undefined : new DirectoryEvidenceRepository(`${dirname(db)}/evidence`) };
+  const app = createApp({ store, key, clock, registers, parquet: nodeParquetWriter, protocols: protocolsFromFolder(options.protocols), evidence });
   return new Promise((resolve) => {
     const server = serve({ fetch: app.app.fetch, port: options.port, hostname: options.hostname }, (info: AddressInfo) => {
       resolve({
