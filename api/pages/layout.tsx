@@ -21,6 +21,7 @@ a { color: var(--accent); }
 a:focus, button:focus, input:focus, select:focus, textarea:focus { outline: 3px solid #f0b400; outline-offset: 2px; }
 .en { color: var(--muted); font-size: .92em; }
 .en::before { content: " / "; }
+button .en, .notice .en { color: inherit; opacity: .85; }
 .field { margin: 0 0 1rem; }
 .field > label, fieldset legend { display: block; font-weight: 600; }
 fieldset { border: 1px solid var(--line); border-radius: 4px; margin: 0 0 1rem; padding: .5rem .75rem; }
@@ -49,6 +50,8 @@ dl.facts dd { margin: 0; }
 
 /** Danish text with its English alongside, the English marked `lang="en"`. */
 export function Bi(props: { da: Child; en: Child }) {
+  // A name that is the same in both languages (e.g. "IPS") is said once.
+  if (typeof props.da === "string" && props.da === props.en) return <>{props.da}</>;
   return (
     <>
       {props.da}
@@ -78,7 +81,7 @@ export function Layout(props: { title: Label; session: Session | null; children?
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
         <title>{`${props.title.da} · virker`}</title>
-        <style>{CSS}</style>
+        <style dangerouslySetInnerHTML={{ __html: CSS }} />
       </head>
       <body>
         <a class="skip" href="#main">
