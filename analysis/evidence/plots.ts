@@ -34,14 +34,14 @@ export function kaplanMeierPlot(summary: SurvivalSummary, armLabels: Readonly<Re
   const domain = summary.arms.map((a) => armLabels[a.arm] ?? a.arm);
   return render({
     height: 320,
-    marginRight: 120,
+    marginRight: 170,
     x: { label: timeLabel, grid: true },
     y: { label: "Andel uden hændelse / Proportion without event", domain: [0, 1], grid: true },
     color: { domain, range: COLOURS },
     marks: [
       Plot.ruleY([0]),
       Plot.line(points, { x: "time", y: "surv", stroke: "arm", curve: "step-after", strokeWidth: 2 }),
-      Plot.text(ends, { x: "time", y: "surv", text: "arm", fill: "arm", textAnchor: "start", dx: 6 }),
+      Plot.text(ends, { x: "time", y: "surv", text: "arm", fill: "arm", textAnchor: "start", dx: 6, lineWidth: 13, textOverflow: "ellipsis-end" }),
     ],
   });
 }
@@ -58,9 +58,9 @@ function forest(rows: ForestRow[], xLabel: string, reference: number): string {
   const labels = rows.map((r) => r.label);
   return render({
     height: 60 + 28 * rows.length,
-    marginLeft: 200,
+    marginLeft: 270,
     x: { label: xLabel, grid: true },
-    y: { domain: labels, label: null },
+    y: { domain: labels, label: null, tickFormat: (d: string) => (d.length > 44 ? `${d.slice(0, 43)}…` : d) },
     marks: [
       Plot.ruleX([reference], { stroke: "#888", strokeDasharray: "4,3" }),
       Plot.link(rows, { x1: "lower", x2: "upper", y1: "label", y2: "label", stroke: "#333" }),

@@ -11,7 +11,6 @@ import { evidenceTables, type Cell, type Table } from "./tables.ts";
 
 export interface ReportContext {
   trialId: string;
-  status: "draft" | "published";
   seedCommitment: string;
   /** The revealed seed; null while the trial still enrolls (the allocation must stay concealed). */
   seed: string | null;
@@ -65,7 +64,7 @@ export function reportHtml(protocol: Protocol, evidence: Evidence, context: Repo
   const parts: string[] = [];
   parts.push(`<h1>${esc(protocol.title.da)}</h1><p class="en" lang="en">${esc(protocol.title.en)}</p>
 <p class="meta">Forsøg / trial <code>${esc(context.trialId)}</code> · protokol / protocol <code>${esc(protocol.id)}</code> v${protocol.version}, SHA-256 <code>${esc(evidence.protocol.hash)}</code><br>
-Status: ${context.status === "published" ? "offentliggjort / published" : "udkast / draft"} · lavet / made ${esc(context.createdAt)}${evidence.predecessor ? ` · genanalyse af / re-analysis of <code>${esc(evidence.predecessor)}</code>` : ""}<br>
+Lavet / made ${esc(context.createdAt)}${evidence.predecessor ? ` · genanalyse af / re-analysis of <code>${esc(evidence.predecessor)}</code>` : ""}<br>
 Seed-forpligtelse / seed commitment <code>${esc(context.seedCommitment)}</code>${context.seed ? `<br>Afsløret seed / revealed seed <code>${esc(context.seed)}</code>` : "<br>Seed afsløres, når forsøget er lukket / the seed is revealed once the trial is closed"}</p>`);
 
   const ratings = evidence.ratings ?? [];
@@ -105,7 +104,8 @@ ${table("effects")}${table("randomization-inference")}`);
   for (const key of contrasts) {
     const [outcome, contrast] = key.split("|");
     const rows = evidence.results.filter((r) => r.outcome === outcome && r.contrast === contrast);
-    const overall = rows.find((r) => r.subgroup === null && r.estimator === "difference_in_means") ?? null;
+    // Subgroup effects are differences in means (risk differences for a 0/1 outcome): everyone on the same scale.
+    const overall = rows.find((r) => r.subgroup === null && r.estimator === "difference_in_means") ?? rows.find((r) => r.subgroup === null && r.estimator === "risk_difference") ?? null;
     parts.push(`<figure data-plot="forest-${esc(outcome)}-${esc(contrast.replace(/ /g, "-"))}"><figcaption>${esc(outcomeLabel(outcome))}: ${esc(contrast)}</figcaption>${subgroupForestPlot(overall, rows.filter((r) => r.subgroup !== null), "Forskel i gennemsnit / Difference in means")}</figure>`);
   }
   parts.push(table("subgroups") + table("heterogeneity"));
