@@ -5,43 +5,29 @@
  */
 import type { Hono } from "hono";
 import type { Label } from "../../protocols/index.ts";
+import { protocolOfVersion } from "../enrollment/service.ts";
+import { evidenceFinding } from "./finding.ts";
 import { callApi } from "./api-call.ts";
 import { Bi, Layout, Lbl } from "./layout.tsx";
 import type { ApiApp, PageEnv } from "./page-context.ts";
 
-/** One package as the index shows it. */
+/** One published package as the API lists it (`GET /v1/evidence`). */
 export interface EvidenceEntry {
   id: string;
-  trial: string | null;
-  title: Label | null;
-  finding: Label | null;
+  trial: string;
   publishedAt: string | null;
 }
 
-const asLabel = (v: unknown): Label | null => {
-  if (typeof v === "string" && v !== "") return { da: v, en: v };
-  if (v && typeof v === "object" && typeof (v as Label).da === "string" && typeof (v as Label).en === "string") return v as Label;
-  return null;
-};
-const asText = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);
-
-/** The packages in an answer of `GET /v1/evidence`, read leniently (unknown fields are ignored). */
+/** The published packages in an answer of `GET /v1/evidence` (drafts and malformed entries dropped). */
 export function evidenceEntries(body: unknown): EvidenceEntry[] {
-  const list = Array.isArray(body) ? body : body && typeof body === "object" ? ((body as Record<string, unknown>).packages ?? (body as Record<string, unknown>).evidence) : undefined;
+  const list = body && typeof body === "object" ? (body as { packages?: unknown }).packages : undefined;
   if (!Array.isArray(list)) return [];
   const out: EvidenceEntry[] = [];
   for (const item of list) {
     if (!item || typeof item !== "object") continue;
     const r = item as Record<string, unknown>;
-    const id = asText(r.id) ?? asText(r.package_id);
-    if (id === null || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id)) continue;
-    out.push({
-      id,
-      trial: asText(r.trial) ?? asText(r.trial_id),
-      title: asLabel(r.title),
-      finding: asLabel(r.finding) ?? asLabel(r.headline) ?? asLabel(r.summary),
-      publishedAt: asText(r.published_at),
-    });
+    if (typeof r.id !== "string" || !/^ev-[0-9a-f]{32}$/.test(r.id) || typeof r.trial !== "string" || r.status !== "published") continue;
+    out.push({ id: r.id, trial: r.trial, publishedAt: typeof r.published_at === "string" ? r.published_at : null });
   }
   return out;
 }
@@ -49,7 +35,13 @@ export function evidenceEntries(body: unknown): EvidenceEntry[] {
 export function evidencePage(pages: Hono<PageEnv>, api: ApiApp): void {
   pages.get("/evidence", async (c) => {
     const answer = await callApi<unknown>(api, null, "GET", "/v1/evidence");
-    const entries = answer.error === null ? evidenceEntries(answer.body) : [];
+    const shown: { entry: EvidenceEntry; title: Label | null; finding: Label | null }[] = [];
+    for (const entry of answer.error === null ? evidenceEntries(answer.body) : []) {
+      const record = await c.var.deps.store.getTrial(entry.trial);
+      const protocol = record ? protocolOfVersion(record).protocol : null;
+      const evidence = await callApi<unknown>(api, null, "GET", `/v1/evidence/${entry.id}/evidence.json`);
+      shown.push({ entry, title: protocol?.title ?? null, finding: protocol && evidence.error === null ? evidenceFinding(evidence.body, protocol) : null });
+    }
     return c.html(
       <Layout title={{ da: "Publiceret evidens", en: "Published evidence" }} session={c.var.session}>
         <p>
@@ -58,27 +50,19 @@ export function evidencePage(pages: Hono<PageEnv>, api: ApiApp): void {
             en="Each package is immutable and signed: data, the revealed seed, the analysis and the report. Anyone can verify it."
           />
         </p>
-        {entries.length === 0 ? (
+        {shown.length === 0 ? (
           <p id="no-evidence">
             <Bi da="Der er ikke publiceret nogen evidenspakker endnu." en="No evidence packages have been published yet." />
           </p>
         ) : (
           <ul id="evidence">
-            {entries.map((e) => (
-              <li>
-                <a href={`/v1/evidence/${encodeURIComponent(e.id)}/report.html`}>{e.title ? <Lbl label={e.title} /> : <code>{e.id}</code>}</a>
-                {e.trial ? (
-                  <>
-                    {" "}
-                    · <code>{e.trial}</code>
-                  </>
-                ) : null}
-                {e.publishedAt ? <> · {e.publishedAt.slice(0, 10)}</> : null}
-                {e.finding ? (
-                  <div>
-                    <Lbl label={e.finding} />
-                  </div>
-                ) : null}
+            {shown.map(({ entry, title, finding }) => (
+              <li data-package={entry.id}>
+                <a href={`/v1/evidence/${entry.id}/report.html`}>{title ? <Lbl label={title} /> : <code>{entry.trial}</code>}</a>
+                {entry.publishedAt ? <> · {entry.publishedAt.slice(0, 10)}</> : null}
+                <div class="finding">
+                  {finding ? <Lbl label={finding} /> : <Bi da="Se rapporten." en="See the report." />}
+                </div>
               </li>
             ))}
           </ul>

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { evidenceEntries } from "../../api/pages/evidence.tsx";
 import { cprFor, CPR_SHAPED, harness, ipsEnrollment, type Harness } from "../api/harness.ts";
 import { openIpsTrial, pageClient, signedIn } from "./client.ts";
 
@@ -71,26 +70,5 @@ describe("the trial page", () => {
     const kbh = await signedIn(h, h.tokens.kbh);
     const kbhHome = await kbh.get("/app");
     expect(kbhHome.body).toContain(`href="/app/trials/${trial}/enroll"`);
-  });
-});
-
-describe("the evidence index", () => {
-  it("is public and says when nothing is published", async () => {
-    const page = await pageClient(h).get("/app/evidence");
-    expect(page.status).toBe(200);
-    expect(page.body).toMatch(/id="no-evidence"|id="evidence"/);
-  });
-
-  it("reads packages leniently and drops entries without a usable id", () => {
-    expect(
-      evidenceEntries({
-        packages: [
-          { id: "ev-1", trial: "ips", title: { da: "IPS", en: "IPS" }, finding: { da: "IPS virker", en: "IPS works" }, published_at: "2027-01-01T00:00:00Z" },
-          { id: "../etc", finding: "x" },
-          { nothing: true },
-        ],
-      }),
-    ).toEqual([{ id: "ev-1", trial: "ips", title: { da: "IPS", en: "IPS" }, finding: { da: "IPS virker", en: "IPS works" }, publishedAt: "2027-01-01T00:00:00Z" }]);
-    expect(evidenceEntries(null)).toEqual([]);
   });
 });
