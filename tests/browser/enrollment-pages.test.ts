@@ -91,6 +91,19 @@ describe.skipIf(!available && !process.env.CI)("enrollment pages in Chromium", (
     await page.locator('input[name="consent"]').check();
   }
 
+  it("the enrollment form, screenshot", async () => {
+    const context = await newContext();
+    const page = await signIn(context, h.tokens.kbh);
+    await page.goto(`${base}/app/trials/${trial}/enroll`);
+    // Without JavaScript, a form posted with problems comes back with each one beside its field.
+    await page.locator("#f-cpr").fill("999999-9999");
+    await submit(page);
+    await expectLocator(page.locator("#f-cpr-error")).toContainText("CPR-nummerets fødselsdato");
+    expect(await page.locator("#f-cpr").getAttribute("aria-describedby")).toContain("f-cpr-error");
+    await page.screenshot({ path: join(shots, "enroll-errors.png"), fullPage: true });
+    await context.close();
+  });
+
   /** Submits with the keyboard: focus the button, press Enter. */
   async function submit(page: Page) {
     await page.getByRole("button", { name: /Indskriv og tildel arm/ }).focus();
@@ -159,6 +172,26 @@ describe.skipIf(!available && !process.env.CI)("enrollment pages in Chromium", (
     expect(await page.locator("#arm").count()).toBe(0);
     await page.goto(`${base}/app/trials/${trial}/participants`);
     expect(await page.content()).not.toContain(receiptUrl.split("/").pop()!);
+    await context.close();
+  });
+
+  it("the agency sees the trial page with its chart, and anyone the evidence index", async () => {
+    const context = await newContext();
+    const page = await signIn(context, h.tokens.agency);
+    await page.getByRole("link", { name: /Forsøgets side/ }).first().click();
+    await page.waitForURL(`${base}/app/trials/${trial}`);
+    expect(await page.locator("#seed-commitment").textContent()).toMatch(/^[0-9a-f]{64}$/);
+    expect(await page.locator('figure svg path[data-arm]').count()).toBeGreaterThanOrEqual(1);
+    await page.screenshot({ path: join(shots, "trial.png"), fullPage: true });
+    await page.getByRole("link", { name: /Evidens/ }).click();
+    await page.waitForURL(`${base}/app/evidence`);
+    await expectLocator(page.locator("h1")).toContainText("Publiceret evidens");
+    // Sign out with the keyboard; the start page then asks for sign-in again.
+    await page.getByRole("button", { name: /Log ud/ }).focus();
+    await page.keyboard.press("Enter");
+    await page.waitForURL(`${base}/app/sign-in`);
+    await page.goto(`${base}/app`);
+    expect(page.url()).toBe(`${base}/app/sign-in`);
     await context.close();
   });
 
