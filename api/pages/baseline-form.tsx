@@ -19,7 +19,7 @@ export type FormValues = Record<string, string>;
 export type FieldErrors = Record<string, string>;
 
 export const covariateField = (id: string) => `c_${id}`;
-const fieldId = (name: string) => `f-${name}`;
+export const fieldId = (name: string) => `f-${name}`;
 const errorId = (name: string) => `f-${name}-error`;
 
 /** The target groups a protocol admits (all known ones when it names none). */
@@ -113,9 +113,9 @@ function CovariateInput(props: { covariate: Covariate; values: FormValues; error
           {[
             ["true", "Ja", "Yes"],
             ["false", "Nej", "No"],
-          ].map(([v, da, en]) => (
+          ].map(([v, da, en], i) => (
             <label>
-              <input type="radio" name={name} value={v} checked={value === v} required={req} /> <Bi da={da} en={en} />
+              <input type="radio" id={i === 0 ? fieldId(name) : undefined} name={name} value={v} checked={value === v} required={req} /> <Bi da={da} en={en} />
             </label>
           ))}
           <FieldError name={name} errors={props.errors} />
@@ -149,6 +149,34 @@ function CovariateInput(props: { covariate: Covariate; values: FormValues; error
         </div>
       );
   }
+}
+
+/**
+ * The form's problems as a list of links to their fields, in the order of the form, so that a
+ * keyboard or screen-reader user can go straight to each one.
+ */
+export function ErrorSummary(props: { protocol: Protocol; errors: FieldErrors }) {
+  const order = ["cpr", "target_group", ...props.protocol.covariates.map((c) => covariateField(c.id)), "consent"];
+  const names = [...order.filter((n) => props.errors[n] !== undefined), ...Object.keys(props.errors).filter((n) => !order.includes(n))];
+  const labelOf = (n: string): Label =>
+    n === "cpr"
+      ? { da: "CPR-nummer", en: "CPR number" }
+      : n === "target_group"
+        ? { da: "Målgruppe", en: "Target group" }
+        : n === "consent"
+          ? { da: "Samtykke", en: "Consent" }
+          : (props.protocol.covariates.find((c) => covariateField(c.id) === n)?.label ?? { da: n, en: n });
+  return (
+    <ul>
+      {names.map((n) => (
+        <li>
+          <a href={`#${fieldId(n)}`}>
+            <Lbl label={labelOf(n)} />
+          </a>
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 /** The whole enrollment form's fields (the caller supplies `<form>`, CSRF and the submit button). */
@@ -202,7 +230,7 @@ export function EnrollmentFields(props: { protocol: Protocol; values: FormValues
       ))}
       <div class="field">
         <label>
-          <input type="checkbox" name="consent" value="yes" checked={values.consent === "yes"} required {...described("consent", errors)} />{" "}
+          <input type="checkbox" id={fieldId("consent")} name="consent" value="yes" checked={values.consent === "yes"} required {...described("consent", errors)} />{" "}
           <Bi da="Borgeren har givet informeret samtykke til at deltage i forsøget" en="The citizen has given informed consent to take part in the trial" />
           <Required />
         </label>

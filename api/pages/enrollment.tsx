@@ -22,7 +22,7 @@ import { ApiError, type ErrorIssue } from "../errors.ts";
 import { participantInScope, participantTarget, scopeOf } from "../routes/participant-access.ts";
 import type { EnrollmentRecord, TrialRecord } from "../store/store.ts";
 import { callApi } from "./api-call.ts";
-import { EnrollmentFields, FieldError, formStrings, readEnrollmentForm, type FieldErrors, type FormValues } from "./baseline-form.tsx";
+import { EnrollmentFields, ErrorSummary, FieldError, formStrings, readEnrollmentForm, type FieldErrors, type FormValues } from "./baseline-form.tsx";
 import { ApiText, Bi, Csrf, Layout, Lbl, Notice } from "./layout.tsx";
 import { PageError, requireSession, type ApiApp, type PageEnv } from "./page-context.ts";
 import type { Session } from "./session.ts";
@@ -96,6 +96,7 @@ function EnrollPage(props: {
       {problems > 0 ? (
         <Notice tone="bad" id="problems">
           <Bi da={`Formularen har ${problems} fejl; se ved felterne.`} en={`The form has ${problems} problem(s); see beside the fields.`} />
+          <ErrorSummary protocol={protocol} errors={errors} />
         </Notice>
       ) : null}
       {record.status !== "open" ? (

@@ -48,7 +48,7 @@ describe("the enrollment form", () => {
     expect(html).toMatch(/<input type="number" id="f-c_weeks_on_benefit_prior_52" name="c_weeks_on_benefit_prior_52" value="" step="1" min="0" max="53"/);
     // boolean as yes/no radios in a fieldset with a legend
     expect(html).toMatch(/<legend>Ønsker ordinært arbejde eller uddannelse<span lang="en" class="en">Wants ordinary work or education<\/span>/);
-    expect(html).toMatch(/<input type="radio" name="c_wants_ordinary_work" value="true" required=""\/>/);
+    expect(html).toMatch(/<input type="radio" id="f-c_wants_ordinary_work" name="c_wants_ordinary_work" value="true" required=""\/>/);
     // category with its levels and their labels
     expect(html).toMatch(/<select id="f-c_diagnosis" name="c_diagnosis" required="">/);
     expect(html).toContain('<option value="bipolar">Bipolar lidelse (F31) (Bipolar disorder (F31))</option>');
@@ -57,7 +57,7 @@ describe("the enrollment form", () => {
     expect(html).toContain('<option value="sygedagpenge">');
     expect(html).not.toContain('<option value="dagpenge">');
     expect(html).toMatch(/<input type="text" id="f-cpr" name="cpr" value="" autocomplete="off"/);
-    expect(html).toMatch(/<input type="checkbox" name="consent" value="yes"/);
+    expect(html).toMatch(/<input type="checkbox" id="f-consent" name="consent" value="yes"/);
     expect(html).toContain('class="required"');
     expect(html).toMatch(/<input type="hidden" name="_csrf" value="[0-9a-f]{64}"\/>/);
     everyInputLabelled(html);
@@ -144,6 +144,10 @@ describe("enrolling through the form", () => {
     expect(html).toMatch(/id="f-c_weeks_on_benefit_prior_52-error">forventede et heltal, fik 2.5/);
     expect(html).toMatch(/id="f-consent-error">borgeren skal give samtykke/);
     expect(html).toContain("Formularen har 5 fejl");
+    // The summary links to each field, in the form's order; every link has its target.
+    const links = [...html.matchAll(/<li><a href="#(f-[^"]+)">/g)].map((m) => m[1]);
+    expect(links).toEqual(["f-cpr", "f-c_diagnosis", "f-c_hours_ordinary_work", "f-c_weeks_on_benefit_prior_52", "f-consent"]);
+    for (const id of links) expect(html).toContain(`id="${id}"`);
     // What the caseworker typed comes back (in this answer only), so nothing need be typed twice.
     expect(html).toContain('value="abc"');
     expect(html).toMatch(/<option value="30-44" selected="">/);
