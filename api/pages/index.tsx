@@ -20,7 +20,7 @@ import { authenticate } from "../tokens.ts";
 import { enrollmentPages } from "./enrollment.tsx";
 import { evidencePage } from "./evidence.tsx";
 import { Bi, Layout, Lbl, Notice } from "./layout.tsx";
-import { PageError, requireSession, type PageEnv } from "./page-context.ts";
+import { PageError, requireSession, type ApiApp, type PageEnv } from "./page-context.ts";
 import { CSRF_FIELD, csrfValid, endSession, sessionOf, startSession, type Session } from "./session.ts";
 import { trialPage } from "./trial.tsx";
 
@@ -140,8 +140,12 @@ async function HomePage(props: { c: Context<PageEnv>; session: Session }) {
   );
 }
 
-/** Registers the pages on the app (under `/app`); they call the app's own API routes. */
-export function pageRoutes(app: OpenAPIHono<AppEnv>): void {
+/**
+ * Registers the pages on the app (under `/app`). They call the API through `api`, by default the
+ * app itself; a deployment that routes API requests elsewhere (e.g. a trial's Durable Object, the
+ * single writer of its enrollments) passes the entry point that does so.
+ */
+export function pageRoutes(app: OpenAPIHono<AppEnv>, api: ApiApp = app): void {
   const pages = new Hono<PageEnv>();
 
   pages.onError((error, c) => {
@@ -194,9 +198,12 @@ export function pageRoutes(app: OpenAPIHono<AppEnv>): void {
     return c.redirect("/app/sign-in", 303);
   });
 
-  enrollmentPages(pages, app);
-  trialPage(pages, app);
-  evidencePage(pages, app);
+  enrollmentPages(pages, api);
+  trialPage(pages, api);
+  evidencePage(pages, api);
+  pages.all("*", (c) => {
+    throw new PageError(404, `Siden ${c.req.path} findes ikke`, `No page ${c.req.path}`);
+  });
 
   app.route("/app", pages);
 }

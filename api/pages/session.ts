@@ -39,7 +39,8 @@ export function csrfValid(sessionToken: string, submitted: unknown): boolean {
   return typeof submitted === "string" && sameText(submitted, csrfTokenFor(sessionToken));
 }
 
-const secure = (c: Context) => new URL(c.req.url).protocol === "https:";
+/** Served over https, directly or behind a proxy that ends TLS (which says so in X-Forwarded-Proto). */
+const secure = (c: Context) => new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto")?.split(",")[0].trim() === "https";
 
 export function startSession(c: Context, token: string): void {
   setCookie(c, SESSION_COOKIE, token, { path: COOKIE_PATH, httpOnly: true, sameSite: "Strict", secure: secure(c) });

@@ -39,6 +39,8 @@ describe("sign-in", () => {
     const secure = await h.app.app.request("https://virker.example/app/sign-in", { method: "POST", headers, body: form });
     expect(secure.headers.get("set-cookie")).toMatch(/Secure/);
     expect(secure.headers.get("location")).not.toContain("vkr_");
+    const proxied = await h.app.app.request("/app/sign-in", { method: "POST", headers: { ...headers, "x-forwarded-proto": "https" }, body: form });
+    expect(proxied.headers.get("set-cookie")).toMatch(/Secure/);
   });
 
   it("refuses an unknown token with 401 and sets no cookie", async () => {
@@ -67,6 +69,13 @@ describe("sign-in", () => {
     expect(out.headers.get("set-cookie")).toMatch(/virker_session=;.*Max-Age=0/i);
     expect(kbh.cookie).toBeNull();
     expect((await kbh.get("/app")).status).toBe(303);
+  });
+
+  it("answers an unknown page with an HTML 404", async () => {
+    const res = await pageClient(h).get("/app/no-such-page");
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(res.body).toContain("findes ikke");
   });
 
   it("refuses a POST without the CSRF token, or with another session's, with 403", async () => {
