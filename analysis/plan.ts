@@ -153,6 +153,21 @@ export function runPlan(protocol: Protocol, data: DataSet, options: PlanOptions 
   const controlIndex = armIds.indexOf(control);
   const siteColumn = text(data, "site");
   const multiSite = siteColumn !== null && new Set(siteColumn.filter((s) => s !== null)).size >= 2;
+  // Each participant's level of each subgroup, found once (not per outcome and contrast).
+  const subgroupCache = new Map<string, (string | undefined)[]>();
+  const subgroupLevelsOf = (subgroup: Protocol["subgroups"][number]) => {
+    const id = subgroupId(subgroup);
+    let levels = subgroupCache.get(id);
+    if (!levels) {
+      const column = data.columns.get(subgroup.variable);
+      levels = Array.from({ length: data.rows }, (_, i) => {
+        const v = column?.[i];
+        return subgroupLevelOf(subgroup, typeof v === "number" && Number.isNaN(v) ? null : v);
+      });
+      subgroupCache.set(id, levels);
+    }
+    return levels;
+  };
   const received = protocol.analysis.compliance ? numeric(data, protocol.analysis.compliance.column, "compliance") : null;
 
   // Baseline balance over everyone randomized, and over the primary outcome's analytic sample when
@@ -238,8 +253,9 @@ export function runPlan(protocol: Protocol, data: DataSet, options: PlanOptions 
         const id = subgroupId(subgroup);
         const inLevel: number[] = [];
         const levels: string[] = [];
+        const levelOf = subgroupLevelsOf(subgroup);
         for (const i of idx) {
-          const level = subgroupLevelOf(subgroup, value(data, subgroup.variable, i));
+          const level = levelOf[i];
           if (level !== undefined) {
             inLevel.push(i);
             levels.push(level);
@@ -273,10 +289,10 @@ export function runPlan(protocol: Protocol, data: DataSet, options: PlanOptions 
       family.forEach((f, k) =>
         heterogeneity.push({ outcome: outcome.id, contrast: `${arm} vs ${control}`, variable: f.variable, interaction_p_value: f.p, p_holm: pHolm[k], p_bh: pBh[k] }),
       );
-      if (outcome.id === protocol.analysis.primary_outcome) {
-        const draws = options.draws ?? protocol.analysis.randomization_inference?.draws ?? 0;
-        if (draws > 0) randomization_inference.push(randomizationInference(protocol, data, arms, y, arm, control, draws, options.seed ?? 1));
-      }
+    }
+    if (outcome.id === protocol.analysis.primary_outcome) {
+      const draws = options.draws ?? protocol.analysis.randomization_inference?.draws ?? 0;
+      if (draws > 0) randomization_inference.push(...randomizationInference(protocol, data, arms, y, treated, control, draws, options.seed ?? 1));
     }
   }
 
@@ -413,41 +429,58 @@ function analyseSurvival(
 }
 
 /**
- * Two-sided randomization p-value of the difference in means between `arm` and `control`: the
- * share of re-randomizations, drawn by the trial's own design, whose difference is at least as far
- * from zero as the observed one (outcomes held fixed: the sharp null of no effect for anyone).
+ * Two-sided randomization p-values of the difference in means between each treated arm and
+ * `control`: the share of re-randomizations, drawn by the trial's own design, whose difference is at
+ * least as far from zero as the observed one (outcomes held fixed: the sharp null of no effect for
+ * anyone). One set of draws serves every contrast (each draw is one re-run of the whole trial), and
+ * one pass over the participants per draw gives every arm's mean.
  */
-function randomizationInference(protocol: Protocol, data: DataSet, arms: (string | null)[], y: Float64Array, arm: string, control: string, draws: number, seed: number): RandomizationInference {
+function randomizationInference(protocol: Protocol, data: DataSet, arms: (string | null)[], y: Float64Array, treated: string[], control: string, draws: number, seed: number): RandomizationInference[] {
   const design = trialDesignOf(protocol);
   const armIndex = new Map(protocol.arms.map((a, k) => [a.id, k]));
   const site = text(data, "site");
-  const covariateIds = protocol.covariates.map((c) => c.id).filter((c) => data.columns.has(c));
+  const enrolled = text(data, "enrolled_at");
+  const covariates = protocol.covariates.map((c) => c.id).filter((c) => data.columns.has(c)).map((c) => [c, data.columns.get(c)!] as const);
   const participants: DesignParticipant[] = Array.from({ length: data.rows }, (_, i) => ({
     site: site?.[i] ?? protocol.sites[0].id,
-    covariates: Object.fromEntries(covariateIds.map((c) => [c, value(data, c, i)])),
-    enrolled_at: (text(data, "enrolled_at")?.[i] ?? undefined) as string | undefined,
+    covariates: Object.fromEntries(covariates.map(([c, column]) => {
+      const v = column[i];
+      return [c, typeof v === "number" ? (Number.isNaN(v) ? null : v) : v];
+    })),
+    enrolled_at: enrolled?.[i] ?? undefined,
   }));
   const realized = Int8Array.from(arms, (a) => armIndex.get(a!)!);
   const rr = new Rerandomizer(design, participants, { realized });
-  const a = armIndex.get(arm)!;
+  const k = protocol.arms.length;
   const c = armIndex.get(control)!;
-  const diff = (assign: Int8Array) => {
-    let s1 = 0, n1 = 0, s0 = 0, n0 = 0;
-    for (let i = 0; i < assign.length; i++) {
-      if (Number.isNaN(y[i])) continue;
-      if (assign[i] === a) (s1 += y[i]), n1++;
-      else if (assign[i] === c) (s0 += y[i]), n0++;
+  const contrasts = treated.map((arm) => armIndex.get(arm)!);
+  const sums = new Float64Array(k);
+  const counts = new Float64Array(k);
+  const observedOnly = Int32Array.from({ length: data.rows }, (_, i) => i).filter((i) => !Number.isNaN(y[i]));
+  const means = (assign: Int8Array) => {
+    sums.fill(0);
+    counts.fill(0);
+    for (let j = 0; j < observedOnly.length; j++) {
+      const i = observedOnly[j];
+      const a = assign[i];
+      sums[a] += y[i];
+      counts[a]++;
     }
-    return s1 / n1 - s0 / n0;
   };
-  const observed = diff(realized);
+  means(realized);
+  const observed = contrasts.map((a) => sums[a] / counts[a] - sums[c] / counts[c]);
+  const tolerance = observed.map((o) => Math.abs(o) - 1e-9 * Math.max(1, Math.abs(o)));
+  const extreme = new Float64Array(contrasts.length);
   const out = new Int8Array(data.rows);
   const rng = fastStream(seed);
-  let extreme = 0;
-  const tolerance = 1e-9 * Math.max(1, Math.abs(observed));
-  for (let k = 0; k < draws; k++) {
+  for (let d = 0; d < draws; d++) {
     rr.draw(rng, out);
-    if (Math.abs(diff(out)) >= Math.abs(observed) - tolerance) extreme++;
+    means(out);
+    const base = sums[c] / counts[c];
+    for (let t = 0; t < contrasts.length; t++) if (Math.abs(sums[contrasts[t]] / counts[contrasts[t]] - base) >= tolerance[t]) extreme[t]++;
   }
-  return { outcome: protocol.analysis.primary_outcome, contrast: `${arm} vs ${control}`, statistic: "difference in means", observed, p_value: extreme / draws, draws, design: rr.description, seed: String(seed) };
+  return treated.map((arm, t) => ({
+    outcome: protocol.analysis.primary_outcome, contrast: `${arm} vs ${control}`, statistic: "difference in means",
+    observed: observed[t], p_value: extreme[t] / draws, draws, design: rr.description, seed: String(seed),
+  }));
 }
