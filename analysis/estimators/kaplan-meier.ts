@@ -186,6 +186,10 @@ export function survivalArms(
   };
   // Typed arrays hold only numbers, so the per-value type check is needed for plain arrays only.
   const numeric = time instanceof Float64Array || time instanceof Float32Array || time instanceof Int32Array;
+  // A typed array of labels holds numbers only: the dense table decides without a branch on
+  // the label (arms alternate at random in a trial).
+  const typedGroup = group !== null && group !== undefined && ArrayBuffer.isView(group);
+  let counts = new Int32Array(8);
   let lastLabel: ArmLabel | undefined;
   let lastCode = 0;
   for (let i = 0; i < n; i++) {
@@ -193,19 +197,27 @@ export function survivalArms(
     const e = +event[i];
     if (!(t >= 0 && t < Infinity && (e === 0 || e === 1)) || (!numeric && typeof t !== "number")) throw badRow(i);
     let c = lastCode;
-    if (group) {
+    if (typedGroup) {
+      const g = group[i] as number;
+      c = g >= 0 && g < 1024 ? dense[g | 0] : -1;
+      if (c < 0 || g !== (g | 0)) c = code(g, i);
+    } else if (group) {
       const g = group[i];
       if (g !== lastLabel) {
-        const d = typeof g === "number" && g >= 0 && g < 1024 ? dense[g | 0] : -1;
-        c = d >= 0 && (g as number) === (g as number | 0) ? d : code(g, i);
+        c = code(g, i);
         lastLabel = g;
         lastCode = c;
       }
     }
-    slotOf[i] = 2 * c + e;
+    const slot = 2 * c + e;
+    if (slot >= counts.length) {
+      const grown = new Int32Array(2 * (slot + 1));
+      grown.set(counts);
+      counts = grown;
+    }
+    slotOf[i] = slot;
+    counts[slot]++;
   }
-  const counts = new Int32Array(2 * firstSeen.length);
-  for (let i = 0; i < n; i++) counts[slotOf[i]]++;
   let levels: ArmLabel[];
   if (options.levels && group) {
     levels = [...options.levels];
@@ -216,25 +228,25 @@ export function survivalArms(
     levels = [...firstSeen].sort(compareLabels);
   }
   const k = levels.length;
+  // All times in one buffer, grouped by slot in the order of the levels (a counting sort by
+  // slot); each arm's event and censoring times are views of it.
+  const start = new Int32Array(2 * firstSeen.length);
+  const all = new Float64Array(n);
   const eventTimes: Float64Array[] = [];
   const censorTimes: Float64Array[] = [];
+  let offset = 0;
   for (let c = 0; c < k; c++) {
     const f = firstSeen.indexOf(levels[c]);
     if (f < 0) throw new AnalysisError(`${what}arm ${JSON.stringify(levels[c])} has no one`);
-    censorTimes.push(new Float64Array(counts[2 * f]));
-    eventTimes.push(new Float64Array(counts[2 * f + 1]));
+    start[2 * f] = offset;
+    censorTimes.push(all.subarray(offset, offset + counts[2 * f]));
+    offset += counts[2 * f];
+    start[2 * f + 1] = offset;
+    eventTimes.push(all.subarray(offset, offset + counts[2 * f + 1]));
+    offset += counts[2 * f + 1];
   }
-  const slots: Float64Array[] = [];
-  for (let f = 0; f < firstSeen.length; f++) {
-    const c = levels.indexOf(firstSeen[f]);
-    slots.push(censorTimes[c], eventTimes[c]);
-  }
-  const fill = new Int32Array(slots.length);
-  for (let i = 0; i < n; i++) {
-    const slot = slotOf[i];
-    // + 0 turns −0 into 0, so that the bit patterns sort as the numbers.
-    slots[slot][fill[slot]++] = time[i] + 0;
-  }
+  // + 0 turns −0 into 0, so that the bit patterns sort as the numbers.
+  for (let i = 0; i < n; i++) all[start[slotOf[i]]++] = time[i] + 0;
   for (let c = 0; c < k; c++) {
     sortNonNegative(eventTimes[c]);
     sortNonNegative(censorTimes[c]);
@@ -297,20 +309,12 @@ export function curveMedian(y: ArrayLike<number>, x: ArrayLike<number>): number 
 export function kaplanMeierCurve(arm: ArmLabel, events: Float64Array, censors: Float64Array, level = 0.95): KaplanMeierCurve {
   const ne = events.length;
   const nc = censors.length;
-  // Count the distinct times first so that the columns are allocated at their final size.
-  let distinct = 0;
-  {
-    let i = 0;
-    let j = 0;
-    while (i < ne || j < nc) {
-      const te = i < ne ? events[i] : Infinity;
-      const tc = j < nc ? censors[j] : Infinity;
-      const t = te < tc ? te : tc;
-      while (i < ne && events[i] === t) i++;
-      while (j < nc && censors[j] === t) j++;
-      distinct++;
-    }
-  }
+  // Capacity: distinct event times plus distinct censoring times, at least the distinct times of
+  // both (the columns are cut to the rows used).
+  let distinct = (ne > 0 ? 1 : 0) + (nc > 0 ? 1 : 0);
+  // (Counted without a branch: ties come and go at random.)
+  for (let i = 1; i < ne; i++) distinct += events[i] > events[i - 1] ? 1 : 0;
+  for (let j = 1; j < nc; j++) distinct += censors[j] > censors[j - 1] ? 1 : 0;
   const total = ne + nc;
   const cap = distinct;
   const time = new Float64Array(cap);

@@ -62,39 +62,42 @@ export function logrank(
   const observed = new Float64Array(k);
   const expected = new Float64Array(k);
   const V = new Float64Array(k * k);
-  for (;;) {
-    let t = Infinity;
-    for (let g = 0; g < k; g++) if (pe[g] < E[g].length && E[g][pe[g]] < t) t = E[g][pe[g]];
-    if (t === Infinity) break;
-    let n = 0;
-    let d = 0;
-    for (let g = 0; g < k; g++) {
-      const cg = C[g];
-      let j = pc[g];
-      while (j < cg.length && cg[j] < t) j++;
-      pc[g] = j;
-      const eg = E[g];
-      let i = pe[g];
-      const ng = eg.length - i + cg.length - j;
-      let dd = 0;
-      while (i < eg.length && eg[i] === t) {
-        dd++;
-        i++;
+  if (k === 2) twoArms(E, C, observed, expected, V);
+  else {
+    for (;;) {
+      let t = Infinity;
+      for (let g = 0; g < k; g++) if (pe[g] < E[g].length && E[g][pe[g]] < t) t = E[g][pe[g]];
+      if (t === Infinity) break;
+      let n = 0;
+      let d = 0;
+      for (let g = 0; g < k; g++) {
+        const cg = C[g];
+        let j = pc[g];
+        while (j < cg.length && cg[j] < t) j++;
+        pc[g] = j;
+        const eg = E[g];
+        let i = pe[g];
+        const ng = eg.length - i + cg.length - j;
+        let dd = 0;
+        while (i < eg.length && eg[i] === t) {
+          dd++;
+          i++;
+        }
+        pe[g] = i;
+        nRisk[g] = ng;
+        dg[g] = dd;
+        n += ng;
+        d += dd;
       }
-      pe[g] = i;
-      nRisk[g] = ng;
-      dg[g] = dd;
-      n += ng;
-      d += dd;
-    }
-    const f = n > 1 ? (d * (n - d)) / (n - 1) : 0;
-    for (let g = 0; g < k; g++) {
-      observed[g] += dg[g];
-      const pg = nRisk[g] / n;
-      expected[g] += d * pg;
-      if (f === 0 || pg === 0) continue;
-      for (let h = 0; h < k; h++) {
-        V[g * k + h] += f * pg * ((g === h ? 1 : 0) - nRisk[h] / n);
+      const f = n > 1 ? (d * (n - d)) / (n - 1) : 0;
+      for (let g = 0; g < k; g++) {
+        observed[g] += dg[g];
+        const pg = nRisk[g] / n;
+        expected[g] += d * pg;
+        if (f === 0 || pg === 0) continue;
+        for (let h = 0; h < k; h++) {
+          V[g * k + h] += f * pg * ((g === h ? 1 : 0) - nRisk[h] / n);
+        }
       }
     }
   }
@@ -127,4 +130,57 @@ export function logrank(
     df,
     p_value: pchisqUpper(chisq, df),
   };
+}
+
+/**
+ * The merge pass of `logrank` for two arms with the per-arm state in locals (the common case);
+ * the same sums, term by term, as the k-arm loop.
+ */
+function twoArms(E: Float64Array[], C: Float64Array[], observed: Float64Array, expected: Float64Array, V: Float64Array): void {
+  const e0 = E[0], e1 = E[1], c0 = C[0], c1 = C[1];
+  const ne0 = e0.length, ne1 = e1.length, nc0 = c0.length, nc1 = c1.length;
+  let i0 = 0, i1 = 0, j0 = 0, j1 = 0;
+  let o0 = 0, o1 = 0, x0 = 0, x1 = 0, v00 = 0, v01 = 0, v10 = 0, v11 = 0;
+  while (i0 < ne0 || i1 < ne1) {
+    const t = i1 >= ne1 || (i0 < ne0 && e0[i0] <= e1[i1]) ? e0[i0] : e1[i1];
+    while (j0 < nc0 && c0[j0] < t) j0++;
+    while (j1 < nc1 && c1[j1] < t) j1++;
+    const n0 = ne0 - i0 + nc0 - j0;
+    const n1 = ne1 - i1 + nc1 - j1;
+    let d0 = 0;
+    while (i0 < ne0 && e0[i0] === t) {
+      d0++;
+      i0++;
+    }
+    let d1 = 0;
+    while (i1 < ne1 && e1[i1] === t) {
+      d1++;
+      i1++;
+    }
+    const n = n0 + n1;
+    const d = d0 + d1;
+    const f = n > 1 ? (d * (n - d)) / (n - 1) : 0;
+    const p0 = n0 / n;
+    const p1 = n1 / n;
+    o0 += d0;
+    o1 += d1;
+    x0 += d * p0;
+    x1 += d * p1;
+    if (f !== 0 && p0 !== 0) {
+      v00 += f * p0 * (1 - n0 / n);
+      v01 += f * p0 * (0 - n1 / n);
+    }
+    if (f !== 0 && p1 !== 0) {
+      v10 += f * p1 * (0 - n0 / n);
+      v11 += f * p1 * (1 - n1 / n);
+    }
+  }
+  observed[0] = o0;
+  observed[1] = o1;
+  expected[0] = x0;
+  expected[1] = x1;
+  V[0] = v00;
+  V[1] = v01;
+  V[2] = v10;
+  V[3] = v11;
 }
