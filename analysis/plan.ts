@@ -23,7 +23,6 @@ import {
   type Outcome,
   type Protocol,
 } from "../protocols/index.ts";
-import { fastStream, Rerandomizer, trialDesignOf, type DesignParticipant } from "./design/index.ts";
 import { AnalysisError, type EffectEstimate } from "./estimate.ts";
 import { coxPH } from "./estimators/cox.ts";
 import { differenceInMeans, riskDifference } from "./estimators/difference-in-means.ts";
@@ -48,6 +47,7 @@ import {
   type SurvivalSummary,
 } from "./evidence/schema.ts";
 import { benjaminiHochberg, holm } from "./multiplicity.ts";
+import { combineRandomizationCounts, randomizationCounts, type RandomizationCounts } from "./randomization-inference.ts";
 import { attritionRow, balanceRows, outcomeSummaries, siteEffects } from "./evidence/checks.ts";
 import { iv2sls } from "./estimators/iv-2sls.ts";
 
@@ -67,6 +67,10 @@ export interface PlanOptions {
   seed?: number;
   /** Override the plan's number of randomization-inference draws (0 skips it). */
   draws?: number;
+  /** Independent streams the draws are split over (default 1; see randomization-inference.ts). */
+  riStreams?: number;
+  /** The streams' counts, computed elsewhere (in parallel); must match draws, seed and riStreams. */
+  riCounts?: RandomizationCounts[];
 }
 
 const SCALES: Record<string, string> = {
@@ -292,7 +296,11 @@ export function runPlan(protocol: Protocol, data: DataSet, options: PlanOptions 
     }
     if (outcome.id === protocol.analysis.primary_outcome) {
       const draws = options.draws ?? protocol.analysis.randomization_inference?.draws ?? 0;
-      if (draws > 0) randomization_inference.push(...randomizationInference(protocol, data, arms, y, treated, control, draws, options.seed ?? 1));
+      if (draws > 0) {
+        const settings = { draws, seed: options.seed ?? 1, streams: options.riStreams ?? 1 };
+        const parts = options.riCounts ?? Array.from({ length: settings.streams }, (_, j) => randomizationCounts(protocol, data, settings, j));
+        randomization_inference.push(...combineRandomizationCounts(protocol, parts, settings));
+      }
     }
   }
 
@@ -426,61 +434,4 @@ function analyseSurvival(
     }
   }
   return summary;
-}
-
-/**
- * Two-sided randomization p-values of the difference in means between each treated arm and
- * `control`: the share of re-randomizations, drawn by the trial's own design, whose difference is at
- * least as far from zero as the observed one (outcomes held fixed: the sharp null of no effect for
- * anyone). One set of draws serves every contrast (each draw is one re-run of the whole trial), and
- * one pass over the participants per draw gives every arm's mean.
- */
-function randomizationInference(protocol: Protocol, data: DataSet, arms: (string | null)[], y: Float64Array, treated: string[], control: string, draws: number, seed: number): RandomizationInference[] {
-  const design = trialDesignOf(protocol);
-  const armIndex = new Map(protocol.arms.map((a, k) => [a.id, k]));
-  const site = text(data, "site");
-  const enrolled = text(data, "enrolled_at");
-  const covariates = protocol.covariates.map((c) => c.id).filter((c) => data.columns.has(c)).map((c) => [c, data.columns.get(c)!] as const);
-  const participants: DesignParticipant[] = Array.from({ length: data.rows }, (_, i) => ({
-    site: site?.[i] ?? protocol.sites[0].id,
-    covariates: Object.fromEntries(covariates.map(([c, column]) => {
-      const v = column[i];
-      return [c, typeof v === "number" ? (Number.isNaN(v) ? null : v) : v];
-    })),
-    enrolled_at: enrolled?.[i] ?? undefined,
-  }));
-  const realized = Int8Array.from(arms, (a) => armIndex.get(a!)!);
-  const rr = new Rerandomizer(design, participants, { realized });
-  const k = protocol.arms.length;
-  const c = armIndex.get(control)!;
-  const contrasts = treated.map((arm) => armIndex.get(arm)!);
-  const sums = new Float64Array(k);
-  const counts = new Float64Array(k);
-  const observedOnly = Int32Array.from({ length: data.rows }, (_, i) => i).filter((i) => !Number.isNaN(y[i]));
-  const means = (assign: Int8Array) => {
-    sums.fill(0);
-    counts.fill(0);
-    for (let j = 0; j < observedOnly.length; j++) {
-      const i = observedOnly[j];
-      const a = assign[i];
-      sums[a] += y[i];
-      counts[a]++;
-    }
-  };
-  means(realized);
-  const observed = contrasts.map((a) => sums[a] / counts[a] - sums[c] / counts[c]);
-  const tolerance = observed.map((o) => Math.abs(o) - 1e-9 * Math.max(1, Math.abs(o)));
-  const extreme = new Float64Array(contrasts.length);
-  const out = new Int8Array(data.rows);
-  const rng = fastStream(seed);
-  for (let d = 0; d < draws; d++) {
-    rr.draw(rng, out);
-    means(out);
-    const base = sums[c] / counts[c];
-    for (let t = 0; t < contrasts.length; t++) if (Math.abs(sums[contrasts[t]] / counts[contrasts[t]] - base) >= tolerance[t]) extreme[t]++;
-  }
-  return treated.map((arm, t) => ({
-    outcome: protocol.analysis.primary_outcome, contrast: `${arm} vs ${control}`, statistic: "difference in means",
-    observed: observed[t], p_value: extreme[t] / draws, draws, design: rr.description, seed: String(seed),
-  }));
 }

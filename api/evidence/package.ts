@@ -26,6 +26,8 @@ import type { Protocol } from "../../protocols/index.ts";
 import { buildEvidence } from "../../analysis/evidence/package.ts";
 import { reportHtml } from "../../analysis/evidence/report.ts";
 import type { Evidence } from "../../analysis/evidence/schema.ts";
+import type { DataSet } from "../../analysis/plan.ts";
+import type { RandomizationCounts, RandomizationSettings } from "../../analysis/randomization-inference.ts";
 import { evidenceTables, tableCsv } from "../../analysis/evidence/tables.ts";
 import type { AnalysisDataSet } from "../datasets/analysis-set.ts";
 import { datasetCsv } from "../datasets/export-format.ts";
@@ -85,7 +87,15 @@ export interface PackageInput {
   /** Randomization-inference draws (default: the protocol's) and seed (default 1). */
   draws?: number;
   riSeed?: number;
+  /**
+   * Runs the randomization-inference streams (e.g. in parallel, `ri-parallel-node.ts`); default:
+   * in turn on this thread. The numbers are the same either way.
+   */
+  riRunner?: (protocol: Protocol, data: DataSet, settings: RandomizationSettings) => Promise<RandomizationCounts[]>;
 }
+
+/** Packages split their randomization draws over this many streams, on every machine alike. */
+export const PACKAGE_RI_STREAMS = 2;
 
 export interface AssembledPackage {
   id: string;
@@ -116,11 +126,17 @@ const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 
 export async function assemblePackage(input: PackageInput): Promise<AssembledPackage> {
   const riSeed = input.riSeed ?? 1;
+  const draws = input.draws ?? input.protocol.analysis.randomization_inference?.draws ?? 0;
+  const primary = input.protocol.outcomes.find((o) => o.id === input.protocol.analysis.primary_outcome);
+  const settings = { draws, seed: riSeed, streams: PACKAGE_RI_STREAMS };
+  const riCounts = draws > 0 && primary?.type !== "time_to_event" && input.riRunner ? await input.riRunner(input.protocol, input.data, settings) : undefined;
   const evidence = buildEvidence(input.protocol, input.data, {
     protocolHash: input.protocolHash,
     dataSha256: null,
     seed: riSeed,
-    draws: input.draws,
+    draws,
+    riStreams: PACKAGE_RI_STREAMS,
+    riCounts,
     predecessor: input.predecessor,
   });
   const encoder = new TextEncoder();
@@ -132,7 +148,7 @@ export async function assemblePackage(input: PackageInput): Promise<AssembledPac
   add("report.html", reportHtml(input.protocol, evidence, { trialId: input.trialId, seedCommitment: input.seedCommitment, seed: input.seed, createdAt: input.createdAt }));
   for (const table of evidenceTables(input.protocol, evidence)) add(`tables/${table.name}.csv`, tableCsv(table));
   add("data.csv", dataCsv);
-  add("dataset.json", json({ columns: input.data.names.map((name) => ({ name, type: input.data.numeric.has(name) ? "number" : "text" })), ri_seed: riSeed, draws: input.draws ?? null }));
+  add("dataset.json", json({ columns: input.data.names.map((name) => ({ name, type: input.data.numeric.has(name) ? "number" : "text" })), ri_seed: riSeed, draws, ri_streams: PACKAGE_RI_STREAMS }));
   add("allocations.csv", allocationsCsv(input.protocol, input.allocations));
   add("protocol.json", input.protocolJson.endsWith("\n") ? input.protocolJson : `${input.protocolJson}\n`);
   if (input.protocolSource) add("protocol.yaml", input.protocolSource);

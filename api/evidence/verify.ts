@@ -158,7 +158,7 @@ export async function verifyPackage(files: ReadonlyMap<string, Uint8Array>, opti
 
   // The analysis, re-run from the package's data.
   const dataText = text("data.csv");
-  const datasetInfo = JSON.parse(text("dataset.json") ?? "{}") as { columns?: { name: string; type: "number" | "text" }[]; ri_seed?: number; draws?: number | null };
+  const datasetInfo = JSON.parse(text("dataset.json") ?? "{}") as { columns?: { name: string; type: "number" | "text" }[]; ri_seed?: number; draws?: number | null; ri_streams?: number };
   if (dataText === null) problems.push("data.csv is missing; the analysis cannot be re-run");
   else {
     const data = readData(dataText, datasetInfo.columns ?? []);
@@ -175,6 +175,7 @@ export async function verifyPackage(files: ReadonlyMap<string, Uint8Array>, opti
         dataSha256: await sha256Hex(files.get("data.csv")!),
         seed: datasetInfo.ri_seed ?? 1,
         draws: datasetInfo.draws ?? undefined,
+        riStreams: datasetInfo.ri_streams ?? 1,
         predecessor: manifest.predecessor,
       });
     } catch (error) {

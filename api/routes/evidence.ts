@@ -14,7 +14,7 @@ import { AnalysisError } from "../../analysis/estimate.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { actorOf, requireRole, type AppEnv, type Deps } from "../context.ts";
 import { analysisDataset } from "../datasets/analysis-set.ts";
-import { assemblePackage, designInputs, PERSON_LEVEL_FILES, type AllocationRow } from "../evidence/package.ts";
+import { assemblePackage, designInputs, PERSON_LEVEL_FILES, type AllocationRow, type PackageInput } from "../evidence/package.ts";
 import { MemoryEvidenceRepository, RepositoryError, type EvidenceRepository, type PackageRecord } from "../evidence/repository.ts";
 import type { Signer } from "../evidence/signing.ts";
 import { ALL_SITES, type JsonValue } from "../store/store.ts";
@@ -27,6 +27,8 @@ export interface EvidenceParts {
   signer?: Signer;
   /** Where packages are kept (default: in memory). */
   repository?: EvidenceRepository;
+  /** Runs the randomization-inference streams (Node: in worker threads); default in turn. */
+  riRunner?: PackageInput["riRunner"];
 }
 
 const PackageId = z.object({ id: z.string().regex(/^ev-[0-9a-f]{32}$/, "forventede et pakke-id ev-… / expected a package id ev-…").openapi({ param: { name: "id", in: "path" } }) });
@@ -95,7 +97,7 @@ export function evidenceRoutes(app: OpenAPIHono<AppEnv>, parts: EvidenceParts = 
       if (!parts.signer) throw new ApiError(501, "not_implemented", "serveren har ingen signeringsnøgle / the server has no signing key");
       const trialId = c.req.valid("param").trial;
       const body = (c.req.header("content-type") ?? "").includes("json") ? c.req.valid("json") : {};
-      const record = await draftPackage(deps, repository, parts.signer, trialId, body?.draws, principal);
+      const record = await draftPackage(deps, repository, parts.signer, trialId, body?.draws, principal, parts.riRunner);
       return c.json(record, 201);
     },
   );
@@ -179,7 +181,7 @@ export function evidenceRoutes(app: OpenAPIHono<AppEnv>, parts: EvidenceParts = 
 }
 
 /** Builds, signs and stores a draft package of the trial as it stands; audited as a read of person-level data. */
-export async function draftPackage(deps: Deps, repository: EvidenceRepository, signer: Signer, trialId: string, draws: number | undefined, principal: Principal): Promise<PackageRecord> {
+export async function draftPackage(deps: Deps, repository: EvidenceRepository, signer: Signer, trialId: string, draws: number | undefined, principal: Principal, riRunner?: PackageInput["riRunner"]): Promise<PackageRecord> {
   const { record: trial, protocol } = await trialWithProtocol(deps, trialId);
   const data = await analysisDataset(deps.store, trialId, protocol, ALL_SITES);
   if (data.rows === 0) throw new ApiError(409, "conflict", "forsøget har ingen deltagere endnu / the trial has no participants yet");
@@ -213,6 +215,7 @@ export async function draftPackage(deps: Deps, repository: EvidenceRepository, s
     createdAt,
     signer,
     draws,
+    riRunner,
   }).catch((error: unknown) => {
     if (!(error instanceof AnalysisError)) throw error;
     throw new ApiError(422, "unprocessable", `analysen kan ikke køres på data, som de står / the analysis cannot run on the data as they stand: ${error.message}`);
