@@ -11,6 +11,7 @@
  * folder is replaced.
  */
 import { spawn } from "node:child_process";
+import { build } from "esbuild";
 import { rmSync } from "node:fs";
 import { delimiter, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,6 +39,7 @@ export async function buildNotebooks(options: BuildOptions = {}): Promise<BuildR
   rmSync(out, { recursive: true, force: true });
   const bin = resolve(repo, "node_modules/.bin");
   const started = performance.now();
+  await bundleAnalysis();
   const log: string[] = [];
   const code = await new Promise<number | null>((done, fail) => {
     const child = spawn(process.execPath, [resolve(repo, "node_modules/@observablehq/framework/dist/bin/observable.js"), "build"], {
@@ -56,6 +58,25 @@ export async function buildNotebooks(options: BuildOptions = {}): Promise<BuildR
   });
   if (code !== 0) throw new Error(`notebooks build failed (exit ${code}):\n${log.join("").split("\n").slice(-40).join("\n")}`);
   return { out, evidence, ms: performance.now() - started };
+}
+
+/**
+ * Bundles browser-analysis.ts (analysis/ unchanged, with its dependencies) into one ES module in
+ * the source root. Framework 1.13 follows only `.js` specifiers in local modules, while analysis/
+ * imports its files as `.ts`; one bundle sidesteps that without touching analysis/.
+ */
+export async function bundleAnalysis(): Promise<void> {
+  await build({
+    entryPoints: [resolve(here, "browser-analysis.ts")],
+    outfile: resolve(here, "src/_lib/analysis.js"),
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    minify: true,
+    legalComments: "none",
+    logLevel: "silent",
+  });
 }
 
 function argument(name: string): string | undefined {

@@ -5,7 +5,7 @@
 // Units of pooling: every site of every trial, as the package reports it in `site_effects`
 // (difference in means with the Neyman standard error; for a binary outcome a risk difference).
 // An intervention is an arm id compared with its trial's control; a cell is intervention × outcome.
-import {metaAnalysis} from "../_lib/analysis/estimators/meta-analysis.ts";
+import {metaAnalysis} from "../_lib/analysis.js";
 
 /** Age bands the filter offers; a trial belongs to a band when its age range overlaps it. */
 export const AGE_BANDS = [

@@ -1,0 +1,211 @@
+/**
+ * The notebooks site, built once for real (Observable Framework, offline) from seeded evidence
+ * packages in a temp folder, then:
+ * - the data the build ships holds the packages' public parts only;
+ * - in Chromium (Debian's, through playwright-core), each page opened from the API on 127.0.0.1:
+ *   the knowledge bank's pooled numbers equal analysis/'s REML meta-analysis of the same packages'
+ *   site estimates (computed here, independently of the page's grouping), the plots are drawn, a
+ *   count on the business-case page changes the totals, the ICC on the design page changes the
+ *   sample size; screenshots go to a temp folder; no request may leave 127.0.0.1.
+ * Skipped with a message without /usr/bin/chromium locally; in CI the browser part must run.
+ * Time to interactive is printed, not asserted.
+ */
+import { serve, type ServerType } from "@hono/node-server";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { metaAnalysis } from "../../analysis/estimators/meta-analysis.ts";
+import { buildNotebooks } from "../../notebooks/build.ts";
+import { harness, type Harness } from "../api/harness.ts";
+import { writeDemoPackages, type WrittenPackage } from "./packages.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const available = existsSync(CHROMIUM);
+if (!available && !process.env.CI) console.warn(`tests/notebooks/site.test.ts: browser part skipped, ${CHROMIUM} is missing (apt-get install chromium); in CI it runs`);
+const FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"];
+
+let dir: string;
+let out: string;
+let packages: WrittenPackage[];
+let buildMs = 0;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "virker-notebooks-"));
+  packages = writeDemoPackages(join(dir, "evidence"));
+  const built = await buildNotebooks({ evidence: join(dir, "evidence"), out: join(dir, "site") });
+  out = built.out;
+  buildMs = built.ms;
+  console.log(`notebooks build: ${(buildMs / 1000).toFixed(1)} s`);
+}, 300_000);
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Expected pooling: every package's site estimates grouped by arm × outcome, REML through analysis/. */
+function expectedPooling(): Map<string, { k: number; estimate: number; se: number; tau2: number; I2: number }> {
+  const groups = new Map<string, { y: number[]; v: number[] }>();
+  for (const p of packages) {
+    for (const s of p.evidence.site_effects) {
+      const key = `${s.arm}|${s.outcome}`;
+      const g = groups.get(key) ?? { y: [], v: [] };
+      for (const site of s.sites) {
+        g.y.push(site.estimate);
+        g.v.push(site.std_error ** 2);
+      }
+      groups.set(key, g);
+    }
+  }
+  const out = new Map<string, { k: number; estimate: number; se: number; tau2: number; I2: number }>();
+  for (const [key, g] of groups) {
+    if (g.y.length < 2) continue;
+    const m = metaAnalysis(g.y, g.v, { method: "REML" });
+    out.set(key, { k: g.y.length, estimate: m.pooled.estimate, se: m.pooled.std_error, tau2: m.tau2, I2: m.I2 });
+  }
+  return out;
+}
+
+describe("notebooks build", () => {
+  it("builds every page and ships the packages' public parts only", () => {
+    for (const page of ["index.html", "vidensbank.html", "business-case.html", "design.html"]) expect(existsSync(join(out, page)), page).toBe(true);
+    const dataDir = join(out, "_file/data");
+    const file = readdirSync(dataDir).find((f) => /^packages\.[0-9a-f]+\.json$/.test(f));
+    expect(file).toBeDefined();
+    const data = JSON.parse(readFileSync(join(dataDir, file!), "utf8")) as { packages: { trial: string; id: string }[] };
+    expect(data.packages.map((p) => p.trial).sort()).toEqual(packages.map((p) => p.trial).sort());
+    for (const p of data.packages) expect(p.id).toMatch(/^ev-[0-9a-f]{32}$/);
+    // Nothing in the build refers to another host.
+    const html = readFileSync(join(out, "vidensbank.html"), "utf8");
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+  });
+
+  it("has at least two pooled cells to check (two mentoring trials, several sites each)", () => {
+    const expected = expectedPooling();
+    expect(expected.get("mentor|education_started_52w")?.k).toBe(12);
+    expect(expected.size).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe.skipIf(!available && !process.env.CI)("notebooks in Chromium, served by the API", () => {
+  let h: Harness;
+  let server: ServerType;
+  let base: string;
+  let browser: Browser;
+  let shots: string;
+  const offsite: string[] = [];
+  const previous = process.env.VIRKER_NOTEBOOKS_DIR;
+
+  beforeAll(async () => {
+    process.env.VIRKER_NOTEBOOKS_DIR = out;
+    h = await harness();
+    const port = await new Promise<number>((resolve) => {
+      server = serve({ fetch: h.app.app.fetch, hostname: "127.0.0.1", port: 0 }, (info: AddressInfo) => resolve(info.port));
+    });
+    base = `http://127.0.0.1:${port}`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+    shots = mkdtempSync(join(tmpdir(), "virker-notebooks-shots-"));
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
+    await h?.close();
+    if (previous === undefined) delete process.env.VIRKER_NOTEBOOKS_DIR;
+    else process.env.VIRKER_NOTEBOOKS_DIR = previous;
+    console.log(`notebooks screenshots: ${shots}`);
+  });
+
+  async function open(path: string, ready: string): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => void errors.push(e.message));
+    page.on("request", (r) => {
+      const url = r.url();
+      if (!url.startsWith(`${base}/`) && !url.startsWith("data:") && !url.startsWith("blob:")) offsite.push(url);
+    });
+    const started = performance.now();
+    const response = await page.goto(`${base}${path}`, { waitUntil: "domcontentloaded" });
+    expect(response!.status(), path).toBe(200);
+    await page.locator(ready).first().waitFor({ state: "visible", timeout: 30_000 });
+    console.log(`time to interactive ${path}: ${Math.round(performance.now() - started)} ms`);
+    expect(errors, path).toEqual([]);
+    return page;
+  }
+
+  async function shot(page: Page, name: string) {
+    const file = join(shots, `${name}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    expect(statSync(file).size).toBeGreaterThan(10_000);
+  }
+
+  const text = (page: Page, testid: string) => page.locator(`[data-testid=${testid}]`).first().innerText();
+
+  it("index lists the packages", async () => {
+    const page = await open("/notebooks/", "[data-testid=packages] tbody tr");
+    expect(await page.locator("[data-testid=packages] tbody tr").count()).toBe(packages.length);
+    await shot(page, "index");
+    await page.close();
+  }, 60_000);
+
+  it("knowledge bank: pooled numbers equal analysis/'s meta-analysis, and the forest plot is drawn", async () => {
+    const page = await open("/notebooks/vidensbank", "[data-testid=pooled-table] tbody tr");
+    const rows = await page.locator("[data-testid=pooled-table] tbody tr").evaluateAll((trs) =>
+      trs.map((tr) => ({ ...(tr as HTMLElement).dataset })),
+    );
+    const expected = expectedPooling();
+    const pooledRows = rows.filter((r) => r.estimate !== "");
+    expect(pooledRows.map((r) => r.cell).sort()).toEqual([...expected.keys()].sort());
+    for (const r of pooledRows) {
+      const e = expected.get(r.cell!)!;
+      expect(Number(r.k), r.cell).toBe(e.k);
+      expect(Number(r.estimate), r.cell).toBeCloseTo(e.estimate, 12);
+      expect(Number(r.se), r.cell).toBeCloseTo(e.se, 12);
+      expect(Number(r.tau2), r.cell).toBeCloseTo(e.tau2, 12);
+      expect(Number(r.i2), r.cell).toBeCloseTo(e.I2, 9);
+    }
+    await page.locator("[data-testid=forest] svg").first().waitFor();
+    const box = await page.locator("[data-testid=forest] svg").first().boundingBox();
+    expect(box!.width).toBeGreaterThan(300);
+    await shot(page, "vidensbank");
+    await page.close();
+  }, 60_000);
+
+  it("business case: changing a count changes the totals; the band is drawn", async () => {
+    const page = await open("/notebooks/business-case", "[data-testid=net-total]");
+    await page.locator("[data-testid=band-plot] svg").first().waitFor();
+    const before = { n: await text(page, "participants"), net: await text(page, "net-total"), cost: await text(page, "cost") };
+    const count = page.locator("[data-testid=counts] input[type=number]").first();
+    await count.fill("250");
+    await count.dispatchEvent("input");
+    await page.waitForFunction((n) => document.querySelector("[data-testid=participants]")?.textContent !== n, before.n);
+    expect(await text(page, "participants")).not.toBe(before.n);
+    expect(await text(page, "net-total")).not.toBe(before.net);
+    expect(await text(page, "cost")).not.toBe(before.cost);
+    await shot(page, "business-case");
+    await page.close();
+  }, 60_000);
+
+  it("design: changing the ICC changes the sample size; power by simulation and the claim are shown", async () => {
+    const page = await open("/notebooks/design", "[data-testid=sample-size]");
+    await page.locator("[data-testid=icc-plot] svg").first().waitFor();
+    await page.getByRole("button", { name: /Simulér/ }).click();
+    await page.locator("[data-testid=simulated-power]").waitFor({ timeout: 60_000 });
+    expect(await text(page, "simulated-power")).toMatch(/Simuleret styrke/);
+    const before = await text(page, "sample-size");
+    const icc = page.locator("[data-testid=icc] input[type=number]").first();
+    await icc.fill("0.15");
+    await icc.dispatchEvent("input");
+    await page.waitForFunction((n) => document.querySelector("[data-testid=sample-size]")?.textContent !== n, before);
+    expect(Number((await text(page, "sample-size")).replace(/\./g, ""))).toBeGreaterThan(Number(before.replace(/\./g, "")));
+    expect(await text(page, "power-claim")).toMatch(/^power:\n {2}mde: [0-9.]+\n {2}control_rate: 0\.3\n {2}target_n: \d+\n {2}icc: 0\.15/);
+    await shot(page, "design");
+    await page.close();
+  }, 120_000);
+
+  it("made no request off 127.0.0.1", () => {
+    expect(offsite).toEqual([]);
+  });
+});
