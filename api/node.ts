@@ -11,6 +11,7 @@ import { nodeRegisterBackend } from "./register/backend-node.ts";
 import { DEFAULT_CODEBOOK_PATH, loadCodebookFile } from "./register/index.ts";
 import { keyFingerprint } from "./pseudonym.ts";
 import { DirectoryEvidenceRepository } from "./evidence/repository-node.ts";
+import { parallelRandomizationCounts } from "./evidence/ri-parallel-node.ts";
 import { loadSigningKey } from "./evidence/signing-key-node.ts";
 import { openDuckDbStore } from "./store/duckdb.ts";
 
@@ -45,7 +46,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const registers = nodeRegisterBackend({ store, connect: () => store.connect(), key, codebook, clock });
   // Evidence packages: signed by a key kept beside the pseudonym key, stored in a folder beside the database.
   const { signer } = await loadSigningKey({ keyFile: db === ":memory:" ? "data/signing-key.jwk" : `${dirname(db)}/signing-key.jwk` });
-  const evidence = { signer, repository: db === ":memory:" ? undefined : new DirectoryEvidenceRepository(`${dirname(db)}/evidence`) };
+  const evidence = { signer, repository: db === ":memory:" ? undefined : new DirectoryEvidenceRepository(`${dirname(db)}/evidence`), riRunner: parallelRandomizationCounts };
   const app = createApp({ store, key, clock, registers, parquet: nodeParquetWriter, protocols: protocolsFromFolder(options.protocols), evidence });
   return new Promise((resolve) => {
     const server = serve({ fetch: app.app.fetch, port: options.port, hostname: options.hostname }, (info: AddressInfo) => {
