@@ -140,6 +140,18 @@ async function HomePage(props: { c: Context<PageEnv>; session: Session }) {
   );
 }
 
+/** Whether a request comes from a page of another site (by `Origin`, or `Sec-Fetch-Site` where sent). */
+function crossSite(c: Context): boolean {
+  if (c.req.header("sec-fetch-site") === "cross-site") return true;
+  const origin = c.req.header("origin");
+  if (origin === undefined) return false;
+  try {
+    return new URL(origin).host !== new URL(c.req.url).host;
+  } catch {
+    return true; // "null" or garbage: not one of our pages
+  }
+}
+
 /**
  * Registers the pages on the app (under `/app`). They call the API through `api`, by default the
  * app itself; a deployment that routes API requests elsewhere (e.g. a trial's Durable Object, the
@@ -163,9 +175,15 @@ export function pageRoutes(app: OpenAPIHono<AppEnv>, api: ApiApp = app): void {
 
   pages.use("*", async (c, next) => {
     c.header("content-security-policy", PAGE_CSP);
-    c.header("referrer-policy", "no-referrer");
+    // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on our own forms.
+    c.header("referrer-policy", "same-origin");
     const session = await sessionOf(c, c.var.deps.store);
     c.set("session", session);
+    // A form posted from another site is refused outright (sign-in included: nobody may be signed
+    // in under someone else's token by a page elsewhere). Browsers send Origin with every POST.
+    if (c.req.method === "POST" && crossSite(c)) {
+      throw new PageError(403, "Formularen kommer ikke fra denne side", "The form did not come from these pages");
+    }
     if (c.req.method === "POST" && c.req.path !== "/app/sign-in") {
       if (session === null) throw new PageError(401, "Log ind for at fortsætte", "Sign in to continue");
       const type = c.req.header("content-type") ?? "";

@@ -79,7 +79,7 @@ export function Layout(props: { title: Label; session: Session | null; children?
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <title>{`${props.title.da} · virker`}</title>
         <style dangerouslySetInnerHTML={{ __html: CSS }} />
       </head>

@@ -71,6 +71,18 @@ describe("sign-in", () => {
     expect((await kbh.get("/app")).status).toBe(303);
   });
 
+  it("refuses a form posted from another site, sign-in included", async () => {
+    const form = new URLSearchParams({ token: h.tokens.kbh }).toString();
+    const post = (headers: Record<string, string>) =>
+      h.app.app.request("http://127.0.0.1:8787/app/sign-in", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body: form });
+    for (const headers of [{ origin: "https://evil.example" }, { origin: "null" }, { "sec-fetch-site": "cross-site" }]) {
+      const res = await post(headers);
+      expect(res.status, JSON.stringify(headers)).toBe(403);
+      expect(res.headers.get("set-cookie")).toBeNull();
+    }
+    expect((await post({ origin: "http://127.0.0.1:8787", "sec-fetch-site": "same-origin" })).status).toBe(303);
+  });
+
   it("answers an unknown page with an HTML 404", async () => {
     const res = await pageClient(h).get("/app/no-such-page");
     expect(res.status).toBe(404);
