@@ -75,7 +75,8 @@ describe("sign-in", () => {
     const form = new URLSearchParams({ token: h.tokens.kbh }).toString();
     const post = (headers: Record<string, string>) =>
       h.app.app.request("http://127.0.0.1:8787/app/sign-in", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body: form });
-    for (const headers of [{ origin: "https://evil.example" }, { origin: "null" }, { "sec-fetch-site": "cross-site" }]) {
+    const attempts: Record<string, string>[] = [{ origin: "https://evil.example" }, { origin: "null" }, { "sec-fetch-site": "cross-site" }];
+    for (const headers of attempts) {
       const res = await post(headers);
       expect(res.status, JSON.stringify(headers)).toBe(403);
       expect(res.headers.get("set-cookie")).toBeNull();
