@@ -11,10 +11,13 @@
  * protocol: the shipped IPS protocol with its site caps and closing dates lifted, so the load never
  * runs into a site's limit. wrangler runs on a temporary copy of the sources (with that protocol)
  * and persists to a temporary folder; no network is used (the offline settings of STACK.md).
+ * Next to the enrollments, each server's ceilings in the same run: GET /health (no store) and a
+ * read of one audit entry (through the trial's store; on the Worker, inside its object).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -58,20 +61,55 @@ async function cli(args: string[]): Promise<string> {
 }
 
 /** Starts a child and resolves with the port it prints as 127.0.0.1:PORT. */
-function start(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; ready: RegExp }): Promise<number> {
+function start(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; ready?: RegExp }): Promise<number> {
   const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
   children.push(child);
   return new Promise((resolvePort, reject) => {
     let out = "";
+    let ready = options.ready === undefined;
+    if (ready) resolvePort(0);
     const seen = (c: Buffer) => {
+      // After start-up the output is drained, not kept: wrangler logs every request.
+      if (ready) return;
       out += c;
-      const m = options.ready.exec(out);
-      if (m) resolvePort(Number(m[1]));
+      const m = options.ready!.exec(out);
+      if (m) {
+        ready = true;
+        resolvePort(Number(m[1]));
+      }
     };
     child.stdout!.on("data", seen);
     child.stderr!.on("data", seen);
-    child.on("exit", (code) => reject(new Error(`${command} exited (${code}):\n${out.slice(-2000)}`)));
+    child.on("exit", (code) => {
+      if (!ready) reject(new Error(`${command} exited (${code}):\n${out.slice(-2000)}`));
+    });
   });
+}
+
+/** A port nobody listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = net.createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => done(port));
+    });
+  });
+}
+
+/** Polls a URL until it answers 200 (at most two minutes). */
+async function waitFor(url: string): Promise<void> {
+  const until = Date.now() + 120_000;
+  while (Date.now() < until) {
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${url} did not answer within two minutes`);
 }
 
 let citizen = 0;
@@ -90,7 +128,7 @@ interface Run {
   latencies: number[];
 }
 
-async function load(port: number, connections: number, makeRequest: () => { path: string; headers: Record<string, string>; body: string }): Promise<Run> {
+async function load(port: number, connections: number, makeRequest: () => { method?: string; path: string; headers: Record<string, string>; body?: string }, expect = 201): Promise<Run> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const run: Run = { requests: 0, errors: 0, latencies: [] };
   const until = performance.now() + seconds * 1000;
@@ -98,12 +136,12 @@ async function load(port: number, connections: number, makeRequest: () => { path
     new Promise<void>((done) => {
       const r = makeRequest();
       const t0 = performance.now();
-      const req = http.request({ host: "127.0.0.1", port, method: "POST", path: r.path, headers: r.headers, agent }, (res) => {
+      const req = http.request({ host: "127.0.0.1", port, method: r.method ?? "POST", path: r.path, headers: r.headers, agent }, (res) => {
         res.resume();
         res.on("end", () => {
           run.latencies.push(performance.now() - t0);
           run.requests++;
-          if (res.statusCode !== 201) run.errors++;
+          if (res.statusCode !== expect) run.errors++;
           done();
         });
       });
@@ -122,10 +160,10 @@ async function load(port: number, connections: number, makeRequest: () => { path
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
-function report(label: string, connections: number, run: Run): void {
+function report(label: string, connections: number, run: Run, unit = "enrollments/s"): void {
   const sorted = run.latencies.sort((a, b) => a - b);
   console.log(
-    `${label.padEnd(34)} ${String(connections).padStart(3)} conn  ${(run.requests / seconds).toFixed(0).padStart(6)} enrollments/s  ` +
+    `${label.padEnd(56)} ${String(connections).padStart(3)} conn  ${(run.requests / seconds).toFixed(0).padStart(6)} ${unit.padEnd(13)}  ` +
       `p50 ${quantile(sorted, 0.5).toFixed(2).padStart(6)} ms  p99 ${quantile(sorted, 0.99).toFixed(2).padStart(7)} ms  errors ${run.errors}`,
   );
 }
@@ -140,15 +178,19 @@ async function prepare(port: number, agency: string, trial: string): Promise<voi
   if ((await post(`/v1/trials/${trial}/open`, {})) !== 200) throw new Error(`open ${trial} failed`);
 }
 
-async function measure(label: string, port: number, siteTokens: Map<string, string>, trial: string): Promise<void> {
+async function measure(label: string, port: number, siteTokens: Map<string, string>, trial: string, agency: string): Promise<void> {
   for (const connections of connectionCounts) {
+    // Ceilings of the same server: a route without the store, and a read served by the trial's store.
+    report(`${label}: GET /health`, connections, await load(port, connections, () => ({ method: "GET", path: "/health", headers: {} }), 200), "requests/s");
+    const read = { method: "GET", path: `/v1/trials/${trial}/audit?limit=1`, headers: { authorization: `Bearer ${agency}` } };
+    report(`${label}: GET one audit entry`, connections, await load(port, connections, () => read, 200), "requests/s");
     let k = 0;
     const run = await load(port, connections, () => {
       const site = SITES[k++ % SITES.length];
       const body = JSON.stringify({ cpr: nextCpr(), site, target_group: "kontanthjaelp_aktivitetsparat", covariates, consent: true });
       return { path: `/v1/trials/${trial}/enrollments`, headers: { authorization: `Bearer ${siteTokens.get(site)}`, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) }, body };
     });
-    report(label, connections, run);
+    report(`${label}: POST enrollment`, connections, run);
   }
 }
 
@@ -160,12 +202,14 @@ try {
   const nodePort = await start(process.execPath, ["api/cli/virker.mjs", "serve", "--db", db, "--port", "0", "--protocols", protocols], { env: { VIRKER_PSEUDONYM_KEY: KEY }, ready: /127\.0\.0\.1:(\d+)/ });
   await prepare(nodePort, agency, "bench");
 
-  // The Worker under wrangler dev (local workerd).
-  const workerPort = await start(
+  // The Worker under wrangler dev (local workerd), quiet: it would otherwise log every request.
+  const workerPort = await freePort();
+  await start(
     join(root, "node_modules/.bin/wrangler"),
-    ["dev", "--local", "--ip", "127.0.0.1", "--port", "0", "--show-interactive-dev-session=false", "--persist-to", join(dir, "wrangler-state"), "--var", `VIRKER_PSEUDONYM_KEY:${KEY}`, "--var", `VIRKER_ADMIN_TOKEN:${ADMIN}`],
-    { cwd: src, env: offline, ready: /Ready on http:\/\/127\.0\.0\.1:(\d+)/ },
+    ["dev", "--local", "--ip", "127.0.0.1", "--port", String(workerPort), "--show-interactive-dev-session=false", "--log-level", "warn", "--persist-to", join(dir, "wrangler-state"), "--var", `VIRKER_PSEUDONYM_KEY:${KEY}`, "--var", `VIRKER_ADMIN_TOKEN:${ADMIN}`],
+    { cwd: src, env: offline },
   );
+  await waitFor(`http://127.0.0.1:${workerPort}/health`);
   const adminToken = async (spec: object) => {
     const res = await fetch(`http://127.0.0.1:${workerPort}/v1/admin/tokens`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: JSON.stringify(spec) });
     if (res.status !== 201) throw new Error(`admin token: ${res.status} ${await res.text()}`);
@@ -178,8 +222,8 @@ try {
 
   console.log(`# ${seconds} s per run, one trial per server; machine load average at start: ${(await import("node:os")).loadavg()[0].toFixed(2)}`);
   console.log("# Worker figures are local workerd (wrangler dev) on this machine, not production Cloudflare.");
-  await measure("Node server, DuckDB", nodePort, nodeTokens, "bench");
-  await measure("Worker, one Durable Object (local)", workerPort, workerTokens, "bench");
+  await measure("Node server, DuckDB", nodePort, nodeTokens, "bench", agency);
+  await measure("Worker, one Durable Object (local)", workerPort, workerTokens, "bench", workerAgency);
 } finally {
   for (const child of children) {
     try {
