@@ -6,25 +6,11 @@
  *
  * Pure; numbers are shown, never recomputed. A binary outcome's difference is in percentage points.
  */
+import type { Evidence } from "../../analysis/evidence/schema.ts";
 import type { Label, Protocol } from "../../protocols/index.ts";
 
-interface ResultRow {
-  outcome: string;
-  contrast: string;
-  arm: string;
-  control: string;
-  subgroup: unknown;
-  scale: string;
-  estimate: number;
-  ci_lower: number;
-  ci_upper: number;
-}
-
-interface ForWhom {
-  outcome: string;
-  differs: boolean;
-  text: Label;
-}
+/** The parts of `evidence.json` a finding reads (the schema's own types, so a rename breaks the build). */
+type Findable = Partial<Pick<Evidence, "results" | "for_whom">>;
 
 const da = new Intl.NumberFormat("da-DK", { maximumFractionDigits: 1, minimumFractionDigits: 1 });
 const en = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 1, minimumFractionDigits: 1 });
@@ -36,7 +22,7 @@ const plain = (f: Intl.NumberFormat, x: number) => (x < 0 ? "−" : "") + f.form
 /** The finding, or null when the package has no overall estimate of the primary outcome. */
 export function evidenceFinding(evidence: unknown, protocol: Protocol): Label | null {
   if (!evidence || typeof evidence !== "object") return null;
-  const e = evidence as { results?: ResultRow[]; for_whom?: ForWhom[] };
+  const e = evidence as Findable;
   const primary = protocol.outcomes.find((o) => o.role === "primary");
   if (!primary || !Array.isArray(e.results)) return null;
   const label = (armId: string): Label => protocol.arms.find((a) => a.id === armId)?.label ?? { da: armId, en: armId };
