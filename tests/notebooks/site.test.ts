@@ -11,7 +11,7 @@
  * Time to interactive is printed, not asserted.
  */
 import { serve, type ServerType } from "@hono/node-server";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,6 +35,10 @@ let buildMs = 0;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "virker-notebooks-"));
   packages = writeDemoPackages(join(dir, "evidence"));
+  // A draft beside them, as the server's repository keeps one: it must not be shown.
+  cpSync(packages[0].dir, join(dir, "evidence", "ev-draft"), { recursive: true });
+  writeFileSync(join(dir, "evidence", "ev-draft.record.json"), JSON.stringify({ id: "ev-draft", status: "draft" }));
+  writeFileSync(join(dir, "evidence", `${packages[1].trial}.record.json`), JSON.stringify({ id: packages[1].trial, status: "published" }));
   const built = await buildNotebooks({ evidence: join(dir, "evidence"), out: join(dir, "site") });
   out = built.out;
   buildMs = built.ms;
@@ -69,7 +73,7 @@ function expectedPooling(): Map<string, { k: number; estimate: number; se: numbe
 }
 
 describe("notebooks build", () => {
-  it("builds every page and ships the packages' public parts only", () => {
+  it("builds every page and ships the published packages' public parts only (no drafts)", () => {
     for (const page of ["index.html", "vidensbank.html", "business-case.html", "design.html"]) expect(existsSync(join(out, page)), page).toBe(true);
     const dataDir = join(out, "_file/data");
     const file = readdirSync(dataDir).find((f) => /^packages\.[0-9a-f]+\.json$/.test(f));

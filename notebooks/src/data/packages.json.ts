@@ -4,7 +4,8 @@
  * package (evidence.json, parsed by the schema of analysis/evidence/schema.ts; protocol.json;
  * manifest.json), never person-level data. The package id is `ev-` + the first 32 hex digits of
  * SHA-256(manifest.json), as the package builder names it. A folder without evidence.json is
- * skipped; a malformed one stops the build naming the file.
+ * skipped, and so is a draft (the server's `<id>.record.json` beside it says so); a malformed
+ * package stops the build naming the file.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -32,6 +33,9 @@ for (const folder of folders) {
   const dir = join(root, folder);
   const evidenceFile = join(dir, "evidence.json");
   if (!existsSync(evidenceFile)) continue;
+  // The server's repository keeps `<id>.record.json` beside each package: only published ones count.
+  const recordFile = join(root, `${folder}.record.json`);
+  if (existsSync(recordFile) && (JSON.parse(readFileSync(recordFile, "utf8")) as { status?: string }).status !== "published") continue;
   const parsed = EvidenceSchema.safeParse(JSON.parse(readFileSync(evidenceFile, "utf8")));
   if (!parsed.success) throw new Error(`${evidenceFile}: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const e = parsed.data;
