@@ -19,6 +19,7 @@ import { protocolOfVersion } from "../enrollment/service.ts";
 import { authenticate } from "../tokens.ts";
 import { enrollmentPages } from "./enrollment.tsx";
 import { evidencePage } from "./evidence.tsx";
+import { participantPages } from "./participant.tsx";
 import { Bi, Layout, Lbl, Notice } from "./layout.tsx";
 import { PageError, requireSession, type ApiApp, type PageEnv } from "./page-context.ts";
 import { CSRF_FIELD, csrfValid, endSession, sessionOf, startSession, type Session } from "./session.ts";
@@ -217,6 +218,7 @@ export function pageRoutes(app: OpenAPIHono<AppEnv>, api: ApiApp = app): void {
   });
 
   enrollmentPages(pages, api);
+  participantPages(pages, api);
   trialPage(pages, api);
   evidencePage(pages, api);
   pages.all("*", (c) => {
