@@ -33,7 +33,7 @@ import {
   type TrialStatusChange,
   type Withdrawal,
 } from "./store.ts";
-import { assertIdent, validateAudit } from "./validate.ts";
+import { assertIdent, validateAudit, validatePage } from "./validate.ts";
 
 /** The Durable Object bindings the store needs (names as in wrangler.toml). */
 export interface DurableStoreBindings {
@@ -65,6 +65,11 @@ export interface DurableStoreOptions {
   namespace?: string;
   /** The trial object this adapter runs inside, if any: its calls skip the RPC. */
   local?: { trialId: string; object: TrialRpc };
+  /**
+   * Rows per RPC answer when enrollments or audit entries are read from another object (default
+   * 5,000): a large trial's whole list would exceed the size of one RPC message.
+   */
+  rpcPageSize?: number;
 }
 
 /** The name of a trial's object: also what the Worker routes a trial's requests by. */
@@ -103,6 +108,29 @@ export class DurableStore implements Store {
 
   private assertOpen(): void {
     if (this.closed) throw new StoreError("closed", "store is closed");
+  }
+
+  private isLocal(object: TrialRpc): boolean {
+    return this.options.local !== undefined && object === this.options.local.object;
+  }
+
+  /**
+   * A keyset-paged read split into RPC answers of at most `rpcPageSize` rows, joined again: the
+   * caller sees one list, as from the local object.
+   */
+  private async paged<T>(page: Page | undefined, read: (p: Page) => Envelope<T[]> | Promise<Envelope<T[]>>, keyOf: (row: T) => number): Promise<T[]> {
+    const size = this.options.rpcPageSize ?? 5_000;
+    let { after, limit: wanted } = validatePage(page);
+    const out: T[] = [];
+    while (wanted > 0) {
+      const limit = Math.min(size, wanted);
+      const rows = unwrap(await read({ after, limit }));
+      out.push(...rows);
+      if (rows.length < limit) break;
+      after = keyOf(rows[rows.length - 1]);
+      wanted -= rows.length;
+    }
+    return out;
   }
 
   /** Reads by a trial id that is not even well-formed find nothing (as in the DuckDB adapter). */
@@ -146,7 +174,9 @@ export class DurableStore implements Store {
   }
 
   async listEnrollments(trialId: string, scope: ReadScope, page?: Page): Promise<EnrollmentRecord[]> {
-    return unwrap(await this.trial(trialId).listEnrollments(trialId, scope, page));
+    const object = this.trial(trialId);
+    if (this.isLocal(object)) return unwrap(await object.listEnrollments(trialId, scope, page));
+    return this.paged(page, (p) => object.listEnrollments(trialId, scope, p), (e) => e.sequence);
   }
 
   async countEnrollments(trialId: string, scope: ReadScope): Promise<number> {
@@ -200,9 +230,14 @@ export class DurableStore implements Store {
   }
 
   async readAudit(chain: string, page?: Page): Promise<AuditEntry[]> {
-    if (chain === REGISTRY_CHAIN) return unwrap(await this.registry().readAudit(page));
+    if (chain === REGISTRY_CHAIN) {
+      const registry = this.registry();
+      return this.paged(page, (p) => registry.readAudit(p), (e) => e.seq);
+    }
     if (!DurableStore.wellFormed(chain)) return [];
-    return unwrap(await this.trial(chain).readAudit(chain, page));
+    const object = this.trial(chain);
+    if (this.isLocal(object)) return unwrap(await object.readAudit(chain, page));
+    return this.paged(page, (p) => object.readAudit(chain, p), (e) => e.seq);
   }
 
   async auditHead(chain: string): Promise<ChainHead | null> {

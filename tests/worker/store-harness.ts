@@ -42,14 +42,14 @@ async function dump(stub: DurableObjectStub): Promise<Uint8Array> {
   });
 }
 
-export async function durableHarness(): Promise<StoreHarness> {
+export async function durableHarness(options: { rpcPageSize?: number } = {}): Promise<StoreHarness> {
   const namespace = `contract-${++counter}-`;
   const h: StoreHarness = {
-    store: new DurableStore(env, { namespace }),
+    store: new DurableStore(env, { namespace, ...options }),
     reopen: async () => {
       await h.store.close();
       await abortAllDurableObjects();
-      h.store = new DurableStore(env, { namespace });
+      h.store = new DurableStore(env, { namespace, ...options });
       return h.store;
     },
     rawContents: async () => {
