@@ -219,72 +219,118 @@ export function groupCodes(labels: ArrayLike<number | string>): { codes: Int32Ar
 
 /**
  * Adds the upper triangle (a ≤ b) of B'B to the row-major p × p matrix G, where B is a
- * column-major block of m rows (column j at offset j·stride). Four columns b share each load of
- * column a, and each dot product runs over the block with its sum in a register.
+ * column-major block of m rows (column j at offset j·stride). Tiles of two columns a by four
+ * columns b: six loads feed eight products, and each of the eight sums stays in a register for
+ * the whole block.
  */
 export function addCrossProducts(B: Float64Array, stride: number, m: number, p: number, G: Float64Array): void {
-  for (let a = 0; a < p; a++) {
+  let a = 0;
+  for (; a + 1 < p; a += 2) {
     const oa = a * stride;
-    let b = a;
-    for (; b + 3 < p; b += 4) {
-      const o0 = b * stride, o1 = o0 + stride, o2 = o1 + stride, o3 = o2 + stride;
-      let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    const oa1 = oa + stride;
+    {
+      let s00 = 0, s01 = 0, s11 = 0;
       for (let r = 0; r < m; r++) {
         const x = B[oa + r];
-        t0 += x * B[o0 + r];
-        t1 += x * B[o1 + r];
-        t2 += x * B[o2 + r];
-        t3 += x * B[o3 + r];
+        const y = B[oa1 + r];
+        s00 += x * x;
+        s01 += x * y;
+        s11 += y * y;
+      }
+      G[a * p + a] += s00;
+      G[a * p + a + 1] += s01;
+      G[(a + 1) * p + a + 1] += s11;
+    }
+    let b = a + 2;
+    for (; b + 3 < p; b += 4) {
+      const o0 = b * stride, o1 = o0 + stride, o2 = o1 + stride, o3 = o2 + stride;
+      let t0 = 0, t1 = 0, t2 = 0, t3 = 0, u0 = 0, u1 = 0, u2 = 0, u3 = 0;
+      for (let r = 0; r < m; r++) {
+        const x = B[oa + r];
+        const y = B[oa1 + r];
+        const b0 = B[o0 + r], b1 = B[o1 + r], b2 = B[o2 + r], b3 = B[o3 + r];
+        t0 += x * b0;
+        t1 += x * b1;
+        t2 += x * b2;
+        t3 += x * b3;
+        u0 += y * b0;
+        u1 += y * b1;
+        u2 += y * b2;
+        u3 += y * b3;
       }
       const g = a * p + b;
+      const g1 = g + p;
       G[g] += t0;
       G[g + 1] += t1;
       G[g + 2] += t2;
       G[g + 3] += t3;
+      G[g1] += u0;
+      G[g1 + 1] += u1;
+      G[g1 + 2] += u2;
+      G[g1 + 3] += u3;
     }
     for (; b < p; b++) {
       const ob = b * stride;
-      let t0 = 0, t1 = 0;
-      let r = 0;
-      for (; r + 1 < m; r += 2) {
-        t0 += B[oa + r] * B[ob + r];
-        t1 += B[oa + r + 1] * B[ob + r + 1];
+      let t0 = 0, u0 = 0;
+      for (let r = 0; r < m; r++) {
+        const c = B[ob + r];
+        t0 += B[oa + r] * c;
+        u0 += B[oa1 + r] * c;
       }
-      if (r < m) t0 += B[oa + r] * B[ob + r];
-      G[a * p + b] += t0 + t1;
+      G[a * p + b] += t0;
+      G[(a + 1) * p + b] += u0;
     }
+  }
+  if (a < p) {
+    const oa = a * stride;
+    let t0 = 0;
+    for (let r = 0; r < m; r++) t0 += B[oa + r] * B[oa + r];
+    G[a * p + a] += t0;
   }
 }
 
 /**
  * Adds the squared norms |L⁻¹x_r|² (leverages x_r'A⁻¹x_r over the kept columns, A = LL') of the
- * m rows of a column-major block X to h, using Z (same shape as X) for L⁻¹x. Aliased columns are
- * skipped, as `forwardSolveInPlace` zeroes them.
+ * m rows of a column-major block X to h, using Z (same shape as X) for L⁻¹x. Each column of Z
+ * takes its earlier columns four at a time (a short group padded with zero coefficients), the
+ * first sweep reading X and the last one dividing by the pivot and adding the square to h: one
+ * to three sweeps over the rows per column for up to a dozen columns. Aliased columns are
+ * skipped (their rows and columns of L are zero), as `forwardSolveInPlace` zeroes them.
  */
 export function addLeverages(f: CholeskyFactor, X: Float64Array, Z: Float64Array, stride: number, m: number, h: Float64Array): void {
   const { p, L, kept } = f;
   for (let j = 0; j < p; j++) {
     if (!kept[j]) continue;
     const oj = j * stride;
-    for (let r = 0; r < m; r++) Z[oj + r] = X[oj + r];
-    // Four earlier columns per sweep over the rows.
-    let k = 0;
-    for (; k + 3 < j; k += 4) {
-      const l0 = L[j * p + k], l1 = L[j * p + k + 1], l2 = L[j * p + k + 2], l3 = L[j * p + k + 3];
-      const o0 = k * stride, o1 = o0 + stride, o2 = o1 + stride, o3 = o2 + stride;
-      for (let r = 0; r < m; r++) Z[oj + r] -= l0 * Z[o0 + r] + l1 * Z[o1 + r] + l2 * Z[o2 + r] + l3 * Z[o3 + r];
-    }
-    for (; k < j; k++) {
-      const l = L[j * p + k];
-      if (l === 0) continue;
-      const ok = k * stride;
-      for (let r = 0; r < m; r++) Z[oj + r] -= l * Z[ok + r];
-    }
     const inv = 1 / L[j * p + j];
-    for (let r = 0; r < m; r++) {
-      const v = Z[oj + r] * inv;
-      Z[oj + r] = v;
-      h[r] += v * v;
+    if (j === 0) {
+      for (let r = 0; r < m; r++) {
+        const v = X[oj + r] * inv;
+        Z[oj + r] = v;
+        h[r] += v * v;
+      }
+      continue;
+    }
+    for (let k = 0; k < j; k += 4) {
+      // Coefficients beyond j are 0 on column 0 (finite values, so the products are 0).
+      const l0 = L[j * p + k];
+      const l1 = k + 1 < j ? L[j * p + k + 1] : 0;
+      const l2 = k + 2 < j ? L[j * p + k + 2] : 0;
+      const l3 = k + 3 < j ? L[j * p + k + 3] : 0;
+      const o0 = k * stride;
+      const o1 = k + 1 < j ? o0 + stride : 0;
+      const o2 = k + 2 < j ? o0 + 2 * stride : 0;
+      const o3 = k + 3 < j ? o0 + 3 * stride : 0;
+      const src = k === 0 ? X : Z;
+      if (k + 4 < j) {
+        for (let r = 0; r < m; r++) Z[oj + r] = src[oj + r] - (l0 * Z[o0 + r] + l1 * Z[o1 + r] + l2 * Z[o2 + r] + l3 * Z[o3 + r]);
+      } else {
+        for (let r = 0; r < m; r++) {
+          const v = (src[oj + r] - (l0 * Z[o0 + r] + l1 * Z[o1 + r] + l2 * Z[o2 + r] + l3 * Z[o3 + r])) * inv;
+          Z[oj + r] = v;
+          h[r] += v * v;
+        }
+      }
     }
   }
 }

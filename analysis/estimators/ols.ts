@@ -50,6 +50,8 @@
  */
 import { AnalysisError, tBasedEstimate, type EffectEstimate } from "../estimate.ts";
 import {
+  addCrossProducts,
+  addLeverages,
   choleskyInverse,
   cholesky,
   forwardSolveInPlace,
@@ -209,7 +211,7 @@ export function olsFit(y: ArrayLike<number>, columns: ArrayLike<number>[], optio
     const aFlat = new Float64Array(m * p);
     a.forEach((ak, k) => aFlat.set(ak, k * p));
     const betaRes = Float64Array.from(beta);
-    const sse = heteroskedasticPass(X, R, means, yF, betaRes, xtxInv, aFlat, m, seType, variances, outcome);
+    const sse = heteroskedasticPass(X, R, means, yF, betaRes, chol, aFlat, m, seType, variances, outcome);
     if (seType === "classical") {
       const sigma2 = sse / (n - rank);
       for (let k = 0; k < m; k++) {
@@ -232,14 +234,15 @@ const CHUNK = 256;
 type Column = Float64Array | Uint8Array | Int32Array | null;
 
 /**
- * X'X and X'y of the centred columns, a column-major chunk of CHUNK rows at a time: each entry is
- * a dot product with four running sums in registers rather than a store per multiply-add.
+ * X'X and X'y of the centred columns, a column-major chunk of CHUNK rows at a time through the
+ * blocked cross-product kernel (y as the last column).
  */
 function accumulateCrossProducts(X: Column[], means: Float64Array, y: Float64Array, xtx: Float64Array, xty: Float64Array): void {
   const p = X.length;
   const n = y.length;
   const q = p + 1;
   const buf = new Float64Array(CHUNK * q);
+  const G = new Float64Array(q * q);
   for (let start = 0; start < n; start += CHUNK) {
     const m = Math.min(CHUNK, n - start);
     for (let j = 0; j < p; j++) {
@@ -251,29 +254,19 @@ function accumulateCrossProducts(X: Column[], means: Float64Array, y: Float64Arr
     }
     const oy = p * CHUNK;
     for (let r = 0; r < m; r++) buf[oy + r] = y[start + r];
-    for (let a = 0; a < p; a++) {
-      const oa = a * CHUNK;
-      for (let b = a; b <= p; b++) {
-        const ob = b * CHUNK;
-        let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
-        let r = 0;
-        for (; r + 3 < m; r += 4) {
-          t0 += buf[oa + r] * buf[ob + r];
-          t1 += buf[oa + r + 1] * buf[ob + r + 1];
-          t2 += buf[oa + r + 2] * buf[ob + r + 2];
-          t3 += buf[oa + r + 3] * buf[ob + r + 3];
-        }
-        for (; r < m; r++) t0 += buf[oa + r] * buf[ob + r];
-        if (b === p) xty[a] += t0 + t1 + t2 + t3;
-        else xtx[a * p + b] += t0 + t1 + t2 + t3;
-      }
-    }
+    addCrossProducts(buf, CHUNK, m, q, G);
+  }
+  for (let a = 0; a < p; a++) {
+    xty[a] += G[a * q + p];
+    for (let b = a; b < p; b++) xtx[a * p + b] += G[a * q + b];
   }
 }
 
 /**
- * One pass for HC0–HC3: residuals from R, leverages h = x̃'(X'X)⁻¹x̃ when needed, and the variance
- * Σ ω_i (a_k'x̃_i)² of each requested contrast (a_k stored row-wise in aFlat). Returns Σe².
+ * One pass for HC0–HC3, CHUNK rows at a time through column-major buffers: residuals from R,
+ * leverages h = |L⁻¹x̃|² (X'X = LL') when needed, and the variance Σ ω_i (a_k'x̃_i)² of each
+ * requested contrast (a_k stored row-wise in aFlat). Each step is a loop over the rows of the
+ * chunk with the coefficients in registers. Returns Σe².
  */
 function heteroskedasticPass(
   X: Column[],
@@ -281,7 +274,7 @@ function heteroskedasticPass(
   means: Float64Array,
   y: Float64Array,
   beta: Float64Array,
-  xtxInv: Float64Array,
+  chol: CholeskyFactor,
   aFlat: Float64Array,
   m: number,
   seType: SeType,
@@ -290,14 +283,19 @@ function heteroskedasticPass(
 ): number {
   const p = X.length;
   const n = y.length;
-  // Upper triangle of (X'X)⁻¹ with doubled off-diagonal entries.
-  const upper = new Float64Array(p * p);
-  for (let i = 0; i < p; i++) for (let k = i; k < p; k++) upper[i * p + k] = (k === i ? 1 : 2) * xtxInv[i * p + k];
   const leverage = seType === "HC2" || seType === "HC3";
   const hc3 = seType === "HC3";
   const classical = seType === "classical";
   const buf = new Float64Array(CHUNK * p);
+  const Z = new Float64Array(CHUNK * p);
   const res = new Float64Array(CHUNK);
+  const w = new Float64Array(CHUNK);
+  const h = new Float64Array(CHUNK);
+  const u = new Float64Array(CHUNK);
+  // Many contrasts: accumulate the p × p middle of the sandwich (p(p + 1)/2 products a row)
+  // rather than each contrast's sum (m·p products a row).
+  const useMeat = 2 * m > p + 1;
+  const meat = new Float64Array(p * p);
   let sse = 0;
   for (let start = 0; start < n; start += CHUNK) {
     const cm = Math.min(CHUNK, n - start);
@@ -305,8 +303,9 @@ function heteroskedasticPass(
     for (let j = 0; j < p; j++) {
       const c = X[j];
       const mu = means[j];
-      if (c === null) for (let r = 0; r < cm; r++) buf[r * p + j] = 1;
-      else for (let r = 0; r < cm; r++) buf[r * p + j] = c[start + r] - mu;
+      const o = j * CHUNK;
+      if (c === null) for (let r = 0; r < cm; r++) buf[o + r] = 1;
+      else for (let r = 0; r < cm; r++) buf[o + r] = c[start + r] - mu;
       const rc = R[j];
       const bj = beta[j];
       if (bj === 0) continue;
@@ -315,29 +314,54 @@ function heteroskedasticPass(
     }
     for (let r = 0; r < cm; r++) {
       const e = res[r];
-      let w = e * e;
-      sse += w;
-      if (classical) continue;
-      const o = r * p;
-      if (leverage) {
-        // h = x'(X'X)⁻¹x as a quadratic form over the upper triangle (independent products).
-        let h = 0;
-        for (let i = 0; i < p; i++) {
-          const xi = buf[o + i];
-          const ui = i * p;
-          let t = 0;
-          for (let k = i; k < p; k++) t += upper[ui + k] * buf[o + k];
-          h += xi * t;
-        }
-        if (!(1 - h > 1e-10)) throw new AnalysisError(`${outcome}: observation ${start + r} has leverage 1; ${seType} standard errors are undefined`);
-        w = hc3 ? w / ((1 - h) * (1 - h)) : w / (1 - h);
+      w[r] = e * e;
+      sse += e * e;
+    }
+    if (classical) continue;
+    if (leverage) {
+      h.fill(0);
+      addLeverages(chol, buf, Z, CHUNK, cm, h);
+      for (let r = 0; r < cm; r++) {
+        const g = 1 - h[r];
+        if (!(g > 1e-10)) throw new AnalysisError(`${outcome}: observation ${start + r} has leverage 1; ${seType} standard errors are undefined`);
+        w[r] = hc3 ? w[r] / (g * g) : w[r] / g;
       }
-      for (let k = 0; k < m; k++) {
-        const ko = k * p;
-        let t = 0;
-        for (let j = 0; j < p; j++) t += aFlat[ko + j] * buf[o + j];
-        variances[k] += w * t * t;
+    }
+    if (useMeat) {
+      // Rows scaled by √ω_i, then Σ ω_i x̃_i x̃_i' with the blocked cross-product kernel.
+      for (let r = 0; r < cm; r++) w[r] = Math.sqrt(w[r]);
+      for (let j = 0; j < p; j++) {
+        const o = j * CHUNK;
+        for (let r = 0; r < cm; r++) buf[o + r] *= w[r];
       }
+      addCrossProducts(buf, CHUNK, cm, p, meat);
+      continue;
+    }
+    for (let k = 0; k < m; k++) {
+      const ko = k * p;
+      u.fill(0);
+      for (let j = 0; j < p; j++) {
+        const akj = aFlat[ko + j];
+        if (akj === 0) continue;
+        const o = j * CHUNK;
+        for (let r = 0; r < cm; r++) u[r] += akj * buf[o + r];
+      }
+      let v = 0;
+      for (let r = 0; r < cm; r++) v += w[r] * u[r] * u[r];
+      variances[k] += v;
+    }
+  }
+  if (useMeat && !classical) {
+    // a_k' (Σ ω_i x̃_i x̃_i') a_k over the upper triangle.
+    for (let k = 0; k < m; k++) {
+      const ko = k * p;
+      let v = 0;
+      for (let i = 0; i < p; i++) {
+        const ai = aFlat[ko + i];
+        v += ai * ai * meat[i * p + i];
+        for (let j = i + 1; j < p; j++) v += 2 * ai * aFlat[ko + j] * meat[i * p + j];
+      }
+      variances[k] = v;
     }
   }
   return sse;
