@@ -222,7 +222,7 @@ export function pageRoutes(app: OpenAPIHono<AppEnv>, api: ApiApp = app): void {
   trialPage(pages, api);
   evidencePage(pages, api);
   pages.all("*", (c) => {
-    throw new PageError(404, `Siden ${c.req.path} findes ikke`, `No page ${c.req.path}`);
+    throw new PageError(404, "Siden findes ikke", "No such page");
   });
 
   app.route("/app", pages);

@@ -291,7 +291,7 @@ export function participantPages(pages: Hono<PageEnv>, api: ApiApp): void {
     const id = c.req.param("id")!;
     const participant = await participantInScope(deps, record.id, session.principal, id).catch((error: unknown) => {
       if (!(error instanceof ApiError)) throw error;
-      throw new PageError(404, `Deltageren ${id} findes ikke på dit sted`, `Participant ${id} not found at your site`);
+      throw new PageError(404, "Deltageren findes ikke på dit sted", "No such participant at your site");
     });
     await deps.store.appendAudit(record.id, [{ at: deps.clock().toISOString(), ...actorOf(session.principal), action: "participant.read", target: participantTarget(record.id, participant.publicId), reason: null }]);
     const withdrawals = (await deps.store.listWithdrawals(record.id, scopeOf(session.principal))).filter((w) => w.publicId === participant.publicId);

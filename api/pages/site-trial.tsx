@@ -10,9 +10,9 @@ import type { Session } from "./session.ts";
 /** The trial and its current protocol, if the caseworker's site takes part in it. */
 export async function siteTrial(c: Context<PageEnv>, session: Session, trialId: string): Promise<{ record: TrialRecord; protocol: Protocol }> {
   const record = /^[a-z0-9][a-z0-9-]{0,63}$/.test(trialId) ? await c.var.deps.store.getTrial(trialId) : null;
-  if (!record) throw new PageError(404, `Forsøget ${trialId} findes ikke`, `Trial ${trialId} not found`);
+  if (!record) throw new PageError(404, "Forsøget findes ikke", "No such trial");
   const { protocol } = protocolOfVersion(record);
-  if (!protocol.sites.some((s) => s.id === session.principal.site)) throw new PageError(404, `Dit sted deltager ikke i forsøget ${trialId}`, `Your site is not part of trial ${trialId}`);
+  if (!protocol.sites.some((s) => s.id === session.principal.site)) throw new PageError(404, "Dit sted deltager ikke i forsøget", "Your site is not part of the trial");
   return { record, protocol };
 }
 

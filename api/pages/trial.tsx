@@ -186,7 +186,7 @@ export function trialPage(pages: Hono<PageEnv>, api: ApiApp): void {
     const session = requireSession(c.var.session, "agency", "researcher");
     const trialId = c.req.param("trial");
     const record = /^[a-z0-9][a-z0-9-]{0,63}$/.test(trialId) ? await c.var.deps.store.getTrial(trialId) : null;
-    if (!record) throw new PageError(404, `Forsøget ${trialId} findes ikke`, `Trial ${trialId} not found`);
+    if (!record) throw new PageError(404, "Forsøget findes ikke", "No such trial");
     const { protocol } = protocolOfVersion(record);
     const summary = await callApi<TrialSummary>(api, session.token, "GET", `/v1/trials/${trialId}`);
     if (summary.error !== null) throw new PageError(404, summary.error.message, summary.error.message);

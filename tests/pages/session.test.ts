@@ -89,6 +89,10 @@ describe("sign-in", () => {
     expect(res.status).toBe(404);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     expect(res.body).toContain("findes ikke");
+    // What was typed into the address is not shown back: it could be anything, a CPR number too.
+    const typed = await pageClient(h).get("/app/0101901234");
+    expect(typed.status).toBe(404);
+    expect(typed.body).not.toContain("0101901234");
   });
 
   it("refuses a POST without the CSRF token, or with another session's, with 403", async () => {
