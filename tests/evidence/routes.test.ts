@@ -5,13 +5,15 @@
  * links its predecessor and reveals the seed; and the package as served passes `virker verify`,
  * allocations re-derived from the store's real allocations.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EvidenceSchema } from "../../analysis/evidence/schema.ts";
 import { seedCommitment } from "../../analysis/design/index.ts";
 import { main } from "../../api/cli/main.ts";
+import { ALL_SITES } from "../../api/store/store.ts";
+import { cprFor } from "../api/harness.ts";
 import { enrollIpsTrial, evidenceApp, type EvidenceApp } from "./evidence-app.ts";
 
 const T = "/v1/trials/ips-severe-mental-illness";
@@ -89,6 +91,16 @@ describe("evidence routes", () => {
       expect(r.status, path).toBe(200);
       mkdirSync(dirname(join(dir, path)), { recursive: true });
       writeFileSync(join(dir, path), new Uint8Array(await r.arrayBuffer()));
+    }
+    // No CPR number and no pseudonym anywhere in the package: participants are known by their public ids.
+    const usedCprs = Array.from({ length: 36 }, (_, i) => [cprFor(11 * 1000 + i), cprFor(11 * 1000 + i + 500)]).flat();
+    const pseudonyms = (await e.store.listEnrollments("ips-severe-mental-illness", ALL_SITES)).map((x) => x.pseudonym);
+    for (const path of [...second.files.map((f: { path: string }) => f.path), "manifest.json", "signature.json"]) {
+      const text = readFileSync(join(dir, path), "utf8");
+      // CPR-shaped and not the digits of a decimal number (numbers keep full precision for verify).
+      expect(text, path).not.toMatch(/(?<![0-9A-Za-z.])\d{6}-?\d{4}(?![0-9A-Za-z.])/);
+      for (const cpr of usedCprs) expect(text.includes(cpr) || text.includes(cpr.replace("-", "")), path).toBe(false);
+      for (const p of pseudonyms) expect(text.includes(p), path).toBe(false);
     }
     let out = "", err = "";
     const code = await main(["verify", dir, "--key", e.signer.publicKey], { out: (t) => void (out += t), err: (t) => void (err += t) });
