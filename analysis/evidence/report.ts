@@ -106,7 +106,11 @@ ${table("effects")}${table("randomization-inference")}`);
     const rows = evidence.results.filter((r) => r.outcome === outcome && r.contrast === contrast);
     // Subgroup effects are differences in means (risk differences for a 0/1 outcome): everyone on the same scale.
     const overall = rows.find((r) => r.subgroup === null && r.estimator === "difference_in_means") ?? rows.find((r) => r.subgroup === null && r.estimator === "risk_difference") ?? null;
-    parts.push(`<figure data-plot="forest-${esc(outcome)}-${esc(contrast.replace(/ /g, "-"))}"><figcaption>${esc(outcomeLabel(outcome))}: ${esc(contrast)}</figcaption>${subgroupForestPlot(overall, rows.filter((r) => r.subgroup !== null), "Forskel i gennemsnit / Difference in means")}</figure>`);
+    const tests = evidence.heterogeneity.filter((h) => h.outcome === outcome && h.contrast === contrast);
+    const method = (evidence.for_whom ?? []).find((f) => f.outcome === outcome && f.contrast === contrast)?.method ?? "holm";
+    const adjusted = tests.map((h) => `${esc(h.variable)} p ${show(method === "holm" ? h.p_holm : h.p_bh)}`).join("; ");
+    const caption = `${esc(outcomeLabel(outcome))}: ${esc(contrast)}${adjusted ? `<br><small>Interaktion, ${method === "holm" ? "Holm" : "Benjamini–Hochberg"}-justeret / interaction, adjusted: ${adjusted}</small>` : ""}`;
+    parts.push(`<figure data-plot="forest-${esc(outcome)}-${esc(contrast.replace(/ /g, "-"))}"><figcaption>${caption}</figcaption>${subgroupForestPlot(overall, rows.filter((r) => r.subgroup !== null), "Forskel i gennemsnit / Difference in means")}</figure>`);
   }
   parts.push(table("subgroups") + table("heterogeneity"));
 
