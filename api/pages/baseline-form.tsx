@@ -106,7 +106,7 @@ function CovariateInput(props: { covariate: Covariate; values: FormValues; error
     }
     case "boolean":
       return (
-        <fieldset class="choice" {...described(name, props.errors)}>
+        <fieldset class="choice" role="radiogroup" {...described(name, props.errors)}>
           <legend>
             <LabelText label={c.label} required={req} />
           </legend>

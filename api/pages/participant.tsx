@@ -215,7 +215,7 @@ function OutcomeForm(props: { session: Session; trialId: string; participant: En
       <Csrf session={props.session} />
       <input type="hidden" name="outcome" value={o.id} />
       {o.type === "binary" ? (
-        <fieldset class="choice" {...errAttrs(f("value"), errors)}>
+        <fieldset class="choice" role="radiogroup" {...errAttrs(f("value"), errors)}>
           <legend>
             <Bi da="Resultat" en="Result" />
             <span class="required"> *</span>
@@ -237,7 +237,7 @@ function OutcomeForm(props: { session: Session; trialId: string; participant: En
             </label>
             <input type="number" id={`f-${f("time")}`} name="time" min="0" step="any" value={v("time") ?? ""} required {...errAttrs(f("value"), errors)} />
           </div>
-          <fieldset class="choice">
+          <fieldset class="choice" role="radiogroup">
             <legend>
               <Bi da="Hændelsen indtraf" en="The event happened" />
               <span class="required"> *</span>

@@ -134,6 +134,7 @@ describe("enrolling through the form", () => {
     const kbh = await signedIn(h, h.tokens.kbh);
     const form = ipsForm("311399-1234", { c_diagnosis: "", c_hours_ordinary_work: "abc", c_weeks_on_benefit_prior_52: "2.5", consent: "" });
     delete (form as Record<string, string>).consent;
+    delete (form as Record<string, string>).c_female;
     const res = await kbh.post(`/app/trials/${trial}/enroll`, form);
     expect(res.status).toBe(400);
     const html = res.body;
@@ -143,10 +144,12 @@ describe("enrolling through the form", () => {
     expect(html).toMatch(/id="f-c_hours_ordinary_work-error">forventede et tal/);
     expect(html).toMatch(/id="f-c_weeks_on_benefit_prior_52-error">forventede et heltal, fik 2.5/);
     expect(html).toMatch(/id="f-consent-error">borgeren skal give samtykke/);
-    expect(html).toContain("Formularen har 5 fejl");
+    expect(html).toContain("Formularen har 6 fejl");
     // The summary links to each field, in the form's order; every link has its target.
     const links = [...html.matchAll(/<li><a href="#(f-[^"]+)">/g)].map((m) => m[1]);
-    expect(links).toEqual(["f-cpr", "f-c_diagnosis", "f-c_hours_ordinary_work", "f-c_weeks_on_benefit_prior_52", "f-consent"]);
+    expect(links).toEqual(["f-cpr", "f-c_diagnosis", "f-c_hours_ordinary_work", "f-c_female", "f-c_weeks_on_benefit_prior_52", "f-consent"]);
+    // A yes/no question is a radio group whose error is linked to the group.
+    expect(html).toMatch(/<fieldset class="choice" role="radiogroup" aria-describedby="f-c_female-error" aria-invalid="true"><legend>Kvinde/);
     for (const id of links) expect(html).toContain(`id="${id}"`);
     // What the caseworker typed comes back (in this answer only), so nothing need be typed twice.
     expect(html).toContain('value="abc"');
