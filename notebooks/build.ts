@@ -12,7 +12,7 @@
  */
 import { spawn } from "node:child_process";
 import { build } from "esbuild";
-import { rmSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { delimiter, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -66,9 +66,10 @@ export async function buildNotebooks(options: BuildOptions = {}): Promise<BuildR
  * imports its files as `.ts`; one bundle sidesteps that without touching analysis/.
  */
 export async function bundleAnalysis(): Promise<void> {
-  await build({
+  const outfile = resolve(here, "src/_lib/analysis.js");
+  const result = await build({
     entryPoints: [resolve(here, "browser-analysis.ts")],
-    outfile: resolve(here, "src/_lib/analysis.js"),
+    outfile,
     bundle: true,
     format: "esm",
     platform: "browser",
@@ -76,7 +77,13 @@ export async function bundleAnalysis(): Promise<void> {
     minify: true,
     legalComments: "none",
     logLevel: "silent",
+    write: false,
   });
+  // Written beside and renamed, so a build reading it never sees half a file.
+  mkdirSync(dirname(outfile), { recursive: true });
+  const tmp = `${outfile}.${process.pid}.tmp`;
+  writeFileSync(tmp, result.outputFiles[0].contents);
+  renameSync(tmp, outfile);
 }
 
 function argument(name: string): string | undefined {
