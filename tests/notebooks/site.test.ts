@@ -81,7 +81,8 @@ describe("notebooks build", () => {
     const data = JSON.parse(readFileSync(join(dataDir, file!), "utf8")) as { packages: { trial: string; id: string }[] };
     expect(data.packages.map((p) => p.trial).sort()).toEqual(packages.map((p) => p.trial).sort());
     for (const p of data.packages) expect(p.id).toMatch(/^ev-[0-9a-f]{32}$/);
-    // Nothing in the build refers to another host.
+    // Every library came from node_modules (Framework's CDN resolver writes _npm/), nothing refers to another host.
+    expect(existsSync(join(out, "_npm"))).toBe(false);
     const html = readFileSync(join(out, "vidensbank.html"), "utf8");
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
   });

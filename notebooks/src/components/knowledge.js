@@ -81,6 +81,7 @@ export function knowledgeCells(packages, filters = {}) {
         n: sites.reduce((s, x) => s + x.n, 0),
         result,
         level: level ? {value: level.value, label: level.label} : null,
+        ratings: pkg.ratings,
         weight: weight ? Number(weight.value) : 1,
         positive: result !== null && result.p_value < alpha && isBeneficial(result.estimate, outcome.benefit),
         forWhom: pkg.for_whom.filter((f) => f.outcome === se.outcome && f.contrast === se.contrast)
