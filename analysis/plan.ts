@@ -191,7 +191,7 @@ export function runPlan(protocol: Protocol, data: DataSet, options: PlanOptions 
       continue;
     }
     if (outcome.type === "time_to_event") {
-      survival.push(analyseSurvival(protocol, outcome, data, arms, control, treated, estimators, results, warnings));
+      attempt(warnings, `outcome ${outcome.id} survival`, () => survival.push(analyseSurvival(protocol, outcome, data, arms, control, treated, estimators, results, warnings)));
       const seen = observedOf(outcome, data);
       for (const arm of treated) attritionRows.push(attritionRow(outcome.id, null, seen, armIndex, armIds, armIds.indexOf(arm), controlIndex, level, warnings));
       continue;
@@ -216,6 +216,9 @@ export function runPlan(protocol: Protocol, data: DataSet, options: PlanOptions 
       const designDim = () =>
         bs ? differenceInMeansBlocked(ys, zs, bs, { ...opts, clusters: cs ?? undefined }) : cs ? differenceInMeansClustered(ys, zs, cs, opts) : null;
       for (const estimator of estimators) {
+        // One estimator that cannot run on these data (a constant outcome, no events in an arm)
+        // is reported as a warning naming it; the rest of the plan still runs.
+        attempt(warnings, `outcome ${outcome.id} (${arm} vs ${control}) ${estimator}`, () => {
         if (estimator === "difference_in_means") results.push(row(outcome.id, arm, control, null, estimator, designDim() ?? differenceInMeans(ys, zs, opts)));
         else if (estimator === "risk_difference") results.push(row(outcome.id, arm, control, null, estimator, designDim() ?? riskDifference(ys, zs, opts)));
         else if (estimator === "risk_ratio") results.push(row(outcome.id, arm, control, null, estimator, riskRatio(ys, zs, opts)));
@@ -227,6 +230,7 @@ export function runPlan(protocol: Protocol, data: DataSet, options: PlanOptions 
           });
           results.push(row(outcome.id, arm, control, null, estimator, lmLin(ys, zs, covariates, { ...opts, names: covariateIds, clusters: cs ?? undefined })));
         }
+        });
       }
       const k = armIds.indexOf(arm);
       attritionRows.push(attritionRow(outcome.id, y, seen, armIndex, armIds, k, controlIndex, level, warnings));
@@ -318,6 +322,16 @@ export function runPlan(protocol: Protocol, data: DataSet, options: PlanOptions 
     outcome_summaries,
     warnings,
   };
+}
+
+/** Runs `fn`; an `AnalysisError` becomes a warning naming `what` (anything else is rethrown). */
+function attempt(warnings: string[], what: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    if (!(error instanceof AnalysisError)) throw error;
+    warnings.push(`${what}: not estimated: ${error.message}`);
+  }
 }
 
 /** 1 where a participant's outcome was observed (both columns of a time to event), else 0. */
@@ -415,11 +429,11 @@ function analyseSurvival(
     const tp = Float64Array.from(pair, (k) => t[k]);
     const dp = Float64Array.from(pair, (k) => d[k]);
     const gp = pair.map((k) => g[k]);
-    if (estimators.includes("rmst") && settings.rmst_tau !== undefined) {
-      const diff = rmstDifference(tp, dp, gp, settings.rmst_tau, { treatment: arm, control, levels: [control, arm], outcome: outcome.id, level });
+    if (estimators.includes("rmst") && settings.rmst_tau !== undefined) attempt(warnings, `outcome ${outcome.id} (${arm} vs ${control}) rmst`, () => {
+      const diff = rmstDifference(tp, dp, gp, settings.rmst_tau!, { treatment: arm, control, levels: [control, arm], outcome: outcome.id, level });
       results.push(row(outcome.id, arm, control, null, "rmst_difference", diff.difference));
-    }
-    if (estimators.includes("cox")) {
+    });
+    if (estimators.includes("cox")) attempt(warnings, `outcome ${outcome.id} (${arm} vs ${control}) cox`, () => {
       const cox = coxPH({ time: tp, event: dp, group: gp }, { levels: [control, arm], reference: control, ties: "efron", level, outcome: outcome.id });
       const coef = cox.coefficients[0];
       const hr = cox.hazard_ratios[0];
@@ -431,7 +445,7 @@ function analyseSurvival(
         ci_upper: hr.upper,
         warnings: [...coef.warnings, "std_error is that of the log hazard ratio"],
       });
-    }
+    });
   }
   return summary;
 }

@@ -152,3 +152,24 @@ describe("bad data end as warnings in evidence.json", () => {
     expect(text).toMatch(/balance \(randomized\): covariate g=w: proportion 0 in arm treat/);
   });
 });
+
+describe("an estimator that cannot run", () => {
+  it("becomes a warning naming outcome, contrast and estimator while the rest of the plan runs", () => {
+    const protocol = fixtureProtocol({
+      outcomes: [
+        "  - { id: y, label: { da: Y, en: Y }, type: continuous, source: { type: site }, role: primary, benefit: higher }",
+        "  - { id: job, label: { da: Job, en: Job }, type: binary, source: { type: site }, role: secondary, benefit: higher }",
+      ].join("\n"),
+      analysisOutcomes: "    y: { estimators: [difference_in_means] }\n    job: { estimators: [risk_difference, risk_ratio] }",
+    });
+    // Nobody in the control arm has a job: the risk ratio's log is undefined, the risk difference is not.
+    const data = dataset({
+      arm: ["treat", "treat", "treat", "treat", "control", "control", "control", "control"],
+      y: Float64Array.from([3, 4, 5, 6, 1, 2, 2, 3]),
+      job: Float64Array.from([1, 0, 1, 1, 0, 0, 0, 0]),
+    });
+    const ev = runPlan(protocol, data, { draws: 0 });
+    expect(ev.results.map((r) => `${r.outcome} ${r.estimator}`)).toEqual(["y difference_in_means", "job risk_difference"]);
+    expect(ev.warnings.find((w) => w.startsWith("outcome job (treat vs control) risk_ratio: not estimated: "))).toBeDefined();
+  });
+});
