@@ -259,3 +259,14 @@ export class StoreError extends Error {
 
 /** A CPR-shaped run of digits anywhere in a text: `DDMMYY-SSSS` or ten digits. */
 export const CPR_SHAPED = /\d{6}-?\d{4}/;
+
+/** Hashes and random identifiers: 32 or more hex digits in a row (a SHA-256, a package id). */
+const HEX_TOKEN = /[0-9a-f]{32,}/gi;
+
+/**
+ * Whether a text holds a CPR-shaped number anywhere, outside hex tokens of 32 or more digits
+ * (hashes and random ids, where ten decimal digits in a row occur by chance about one time in ten).
+ */
+export function holdsCpr(text: string): boolean {
+  return CPR_SHAPED.test(HEX_TOKEN.test(text) ? text.replace(HEX_TOKEN, "#") : text);
+}

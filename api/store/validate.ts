@@ -6,7 +6,7 @@
  */
 import { assertAuditDraft, assertChainName, isIsoUtcMillis, REGISTRY_CHAIN, shownValue, type AuditDraft } from "../audit.ts";
 import {
-  CPR_SHAPED,
+  holdsCpr,
   ROLES,
   StoreError,
   TRIAL_STATUSES,
@@ -34,7 +34,7 @@ function text(value: unknown, field: string, max = 2000): string {
   if (typeof value !== "string" || value.length === 0 || value.length > max) {
     throw invalid(`invalid ${field}; not a string of 1-${max} characters`);
   }
-  if (CPR_SHAPED.test(value)) {
+  if (holdsCpr(value)) {
     throw new StoreError("personal_data", `refused ${field}; it contains a CPR-shaped number (indeholder et CPR-lignende nummer)`);
   }
   return value;
@@ -48,7 +48,7 @@ export function assertIdent(value: unknown, field: string): string {
   if (typeof value !== "string" || !IDENT.test(value)) {
     throw invalid(`invalid ${field}; not 1-64 of [A-Za-z0-9._-] starting with a letter or digit`);
   }
-  if (CPR_SHAPED.test(value)) throw new StoreError("personal_data", `refused ${field}; it contains a CPR-shaped number`);
+  if (holdsCpr(value)) throw new StoreError("personal_data", `refused ${field}; it contains a CPR-shaped number`);
   return value;
 }
 
@@ -91,7 +91,7 @@ export function jsonText(value: unknown, field: string, max = 64_000): string {
   }
   if (out === undefined) throw invalid(`invalid ${field}; not JSON-serializable`);
   if (out.length > max) throw invalid(`invalid ${field}; JSON text longer than ${max} characters`);
-  if (CPR_SHAPED.test(out)) {
+  if (holdsCpr(out)) {
     throw new StoreError("personal_data", `refused ${field}; it contains a CPR-shaped number (indeholder et CPR-lignende nummer)`);
   }
   return out;
@@ -116,7 +116,7 @@ function positiveInt(value: unknown, field: string): number {
 export function validateAudit(drafts: readonly AuditDraft[], chain: string): void {
   try {
     assertChainName(chain);
-    if (CPR_SHAPED.test(chain)) throw new StoreError("personal_data", "refused audit chain name; it contains a CPR-shaped number");
+    if (holdsCpr(chain)) throw new StoreError("personal_data", "refused audit chain name; it contains a CPR-shaped number");
     if (!Array.isArray(drafts) || drafts.length === 0) throw invalid("invalid audit; every write needs at least one audit entry");
     for (const d of drafts) {
       assertAuditDraft(d);

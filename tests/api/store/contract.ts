@@ -547,6 +547,11 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
           "invalid",
         );
         await expectStoreError(store.findEnrollment("t1", { pseudonym: "0101901234" }, ALL_SITES), "invalid");
+        // Ten digits in a row inside a hash or a 32-hex random id are not a CPR; outside one they are.
+        const packageId = "ev-0123456789abcdef0123456789abcdef";
+        const hash = `${"a".repeat(20)}1234567890${"b".repeat(34)}`;
+        await store.appendAudit("t1", [draft("evidence.publish", `trial:t1/evidence:${packageId}`, 0, `extract sha256 ${hash}`)]);
+        await expectStoreError(store.appendAudit("t1", [draft("x", "evidence:ev-0101901234abc")]), "personal_data");
         expect(await store.countEnrollments("t1", ALL_SITES)).toBe(1);
       }));
 
