@@ -107,3 +107,15 @@ export {
   simulatePopulation,
   simulateTrial,
 } from "./simulate/index.ts";
+// The analysis plan and evidence packages (content; signing and files are api/evidence/)
+export { type DataColumn, type DataSet, type PlanOptions, runPlan } from "./plan.ts";
+export { type RandomizationCounts, type RandomizationSettings, combineRandomizationCounts, randomizationCounts, streamDraws } from "./randomization-inference.ts";
+export { type EvidenceOptions, buildEvidence } from "./evidence/package.ts";
+export { type ConsortCounts, consortFlow } from "./evidence/consort.ts";
+export { costEffectiveness } from "./evidence/cost-effectiveness.ts";
+export { forWhom } from "./evidence/for-whom.ts";
+export { beneficial, danishEvidenceLevel, eefPadlocks, jobeffekterWeight, primaryEffects, ratings, wwcRating } from "./evidence/ratings.ts";
+export { kaplanMeierPlot, siteForestPlot, subgroupForestPlot } from "./evidence/plots.ts";
+export { type ReportContext, reportHtml } from "./evidence/report.ts";
+export { type Cell, type Table, evidenceTables, tableCsv } from "./evidence/tables.ts";
+export * from "./evidence/schema.ts";
