@@ -26,6 +26,8 @@ export interface NodeServerOptions {
   keyFile?: string;
   /** Code book for register extracts (default: the shipped DREAM-style one). */
   codebook?: string;
+  /** The server's clock (default the system clock); the demo runs on simulated time. */
+  clock?: () => Date;
 }
 
 export interface RunningServer {
@@ -42,7 +44,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const { key } = loadPseudonymKey({ keyFile: options.keyFile ?? (db === ":memory:" ? "data/pseudonym.key" : `${dirname(db)}/pseudonym.key`) });
   await store.bindKeyFingerprint(keyFingerprint(key));
   const codebook = await loadCodebookFile(options.codebook ?? DEFAULT_CODEBOOK_PATH);
-  const clock = () => new Date();
+  const clock = options.clock ?? (() => new Date());
   const registers = nodeRegisterBackend({ store, connect: () => store.connect(), key, codebook, clock });
   // Evidence packages: signed by a key kept beside the pseudonym key, stored in a folder beside the database.
   const { signer } = await loadSigningKey({ keyFile: db === ":memory:" ? "data/signing-key.jwk" : `${dirname(db)}/signing-key.jwk` });

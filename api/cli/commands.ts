@@ -9,3 +9,4 @@ registerCommand("analyze", "run a protocol's analysis plan on a participant file
 registerCommand("import", "import a register extract into a trial and derive its register outcomes", async () => (await import("./import.ts")).importCommand);
 registerCommand("simulate", "write a simulated trial of a protocol: participants, register extract, truth", async () => (await import("./simulate.ts")).simulate);
 registerCommand("verify", "check an evidence package: signature, allocations from the seed, every number re-run", async () => (await import("./verify.ts")).verify);
+registerCommand("demo", "serve with a whole simulated trial per shipped protocol (what npm start runs)", async () => (await import("./demo.ts")).demo);
