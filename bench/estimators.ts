@@ -5,11 +5,13 @@
  *   Rscript ../shared/bench/make_data.R 1000000 /tmp/bench-1m.csv
  *   npm run bench:estimators -- /tmp/bench-1m.csv [--runs 5] [--r]
  *
- * Prints `name<TAB>seconds` (the median of --runs runs) per estimator. With --r, also runs
- * ../shared/bench/r_peer.R (R's times) and bench/r_estimates.R (R's numbers) on the same file and
- * prints R's time, the ratio, and whether the estimates, standard errors and df equal R's to 1e-6.
+ * Prints `name<TAB>seconds` (the median of --runs runs, taken round-robin over the estimators) per
+ * estimator. With --r, also runs ../shared/bench/r_peer.R (R's times) and bench/r_estimates.R
+ * (R's numbers) on the same file and prints R's time, the ratio, and whether the estimates,
+ * standard errors and df equal R's to 1e-6, under the machine's load average.
  */
 import { execFileSync } from "node:child_process";
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { readTable } from "../api/datasets/table.ts";
 import { differenceInMeans, differenceInMeansBlocked, kaplanMeier, lmLin, logrank, olsFit, olsTerm } from "../analysis/index.ts";
@@ -59,18 +61,23 @@ function pick(e: { estimate: number; std_error: number; df: number | null }): Nu
   return { estimate: e.estimate, std_error: e.std_error, df: e.df ?? Infinity };
 }
 
-const ours = new Map<string, { seconds: number; numbers: Numbers }>();
-for (const [name, run] of estimators) {
-  const times: number[] = [];
-  let numbers: Numbers = {};
-  for (let k = 0; k < runs; k++) {
+// Round-robin over the estimators (run k of each, then run k + 1) so that a burst of load on a
+// shared machine spreads over all of them instead of landing on one estimator's runs.
+const times = new Map<string, number[]>(estimators.map(([name]) => [name, []]));
+const results = new Map<string, Numbers>();
+for (let k = 0; k < runs; k++) {
+  for (const [name, run] of estimators) {
     const t0 = performance.now();
-    numbers = run();
-    times.push((performance.now() - t0) / 1000);
+    results.set(name, run());
+    times.get(name)!.push((performance.now() - t0) / 1000);
   }
-  times.sort((a, b) => a - b);
-  ours.set(name, { seconds: times[Math.floor(times.length / 2)], numbers });
-  if (!values.r) console.log(`${name}\t${times[Math.floor(times.length / 2)].toFixed(4)}`);
+}
+const ours = new Map<string, { seconds: number; numbers: Numbers }>();
+for (const [name] of estimators) {
+  const sorted = times.get(name)!.sort((a, b) => a - b);
+  const seconds = sorted[Math.floor(sorted.length / 2)];
+  ours.set(name, { seconds, numbers: results.get(name)! });
+  if (!values.r) console.log(`${name}\t${seconds.toFixed(4)}`);
 }
 
 if (values.r) {
@@ -82,7 +89,8 @@ if (values.r) {
       .map(([name, s]) => [name, Number(s)] as const),
   );
   const rNumbers = JSON.parse(execFileSync("Rscript", ["bench/r_estimates.R", file], { encoding: "utf8", maxBuffer: 1 << 24 }));
-  console.log(`# ${table.rows.toLocaleString("en")} rows; ours: median of ${runs} runs; R: one run of r_peer.R`);
+  // Times on a shared machine depend on its load: print it with the ratios.
+  console.log(`# ${table.rows.toLocaleString("en")} rows; ours: median of ${runs} runs; R: one run of r_peer.R; load average ${loadavg().map((l) => l.toFixed(2)).join(", ")}`);
   console.log("name\tseconds\tR_seconds\tR/ours\tsame_numbers");
   for (const [name, { seconds, numbers }] of ours) {
     const r = rNumbers[name] as Record<string, number | number[]>;
