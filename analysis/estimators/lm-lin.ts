@@ -176,9 +176,9 @@ const BLOCK = 512;
  * two passes over the rows. Each pass reads a block of BLOCK rows of every column once, splits it
  * by arm into a column-major buffer (no per-arm copies of the data) and works on the buffer:
  *
- * 1. `moments`: per arm, the means m and the centred cross-products of (x, y): each block is
- *    centred at its own means and merged into the running sums (Chan, Golub & LeVeque 1983), as
- *    accurate as centring first. Centred, the intercept column is orthogonal to the covariates,
+ * 1. `moments`: per arm, the means m and the centred cross-products of (x, y): each block's
+ *    co-moments about its own means are merged into the running sums (Chan, Golub & LeVeque
+ *    1983), as accurate as centring first. Centred, the intercept column is orthogonal to the covariates,
  *    so X'X = diag(n, S); β = S⁻¹X_c'y_c and the intercept at the full-sample means x̄ is
  *    α = ȳ − β'd with d = m − x̄.
  * 2. `fits`: the intercept's contrast in the centred parametrization is (1, −d), so
@@ -230,60 +230,68 @@ class LinArms {
     this.used[1] = k1;
   }
 
-  /** Copies the arm's rows of the block into buf minus `centre` (p values from `at`); returns their sums when centre is null. */
-  private gather(arm: number, centre: Float64Array | null, at: number, sums: Float64Array | null): void {
+  /** Copies the arm's rows of the block into buf minus `centre` (p values from `at`), adding their sums to `sums` if given. */
+  private gather(arm: number, centre: Float64Array, at: number, sums: Float64Array | null): void {
     const rows = this.idx[arm];
     const k = this.used[arm];
     const buf = this.buf;
     for (let j = 0; j < this.p; j++) {
       const c = j < this.q ? this.columns[j] : this.y;
       const o = j * BLOCK;
-      if (centre === null) {
+      const mu = centre[at + j];
+      if (sums !== null) {
         let s = 0;
         for (let r = 0; r < k; r++) {
-          const v = c[rows[r]];
+          const v = c[rows[r]] - mu;
           buf[o + r] = v;
           s += v;
         }
-        sums![j] = s;
+        sums[j] = s;
       } else {
-        const mu = centre[at + j];
         for (let r = 0; r < k; r++) buf[o + r] = c[rows[r]] - mu;
       }
     }
   }
 
-  /** Pass 1: counts, means and centred cross-products per arm. */
+  /**
+   * Pass 1: counts, means and centred cross-products per arm. A block is gathered minus the
+   * arm's running means (minus its first row for the first block): the block's co-moments about
+   * its own means are then G − k·δδ' with δ the small offset of the block's means, merged into
+   * the running sums without a separate centring sweep.
+   */
   moments(): void {
-    const { p, buf, mean, M } = this;
+    const { p, q, buf, mean, M } = this;
     const n = this.y.length;
     const sums = new Float64Array(p);
+    const shift = new Float64Array(p);
     const G = new Float64Array(p * p);
     for (let start = 0; start < n; start += BLOCK) {
       this.split(start, Math.min(n, start + BLOCK));
       for (let arm = 0; arm < 2; arm++) {
         const k = this.used[arm];
         if (k === 0) continue;
-        this.gather(arm, null, 0, sums);
-        for (let j = 0; j < p; j++) {
-          const mu = sums[j] / k;
-          sums[j] = mu;
-          const o = j * BLOCK;
-          for (let r = 0; r < k; r++) buf[o + r] -= mu;
-        }
-        G.fill(0);
-        addCrossProducts(buf, BLOCK, k, p, G);
-        // Chan et al.'s merge of (count, means, co-moments) with the block's.
         const nA = this.count[arm];
-        const nAB = nA + k;
-        const f = (nA * k) / nAB;
         const om = arm * p;
         const oM = arm * p * p;
+        const first = this.idx[arm][0];
+        for (let j = 0; j < p; j++) shift[j] = nA > 0 ? mean[om + j] : (j < q ? this.columns[j] : this.y)[first];
+        this.gather(arm, shift, 0, sums);
+        G.fill(0);
+        addCrossProducts(buf, BLOCK, k, p, G);
+        // Chan et al.'s merge of (count, means, co-moments) with the block's; sums[j]/k is the
+        // block mean's offset from the shift, (shift − running mean) + that offset its offset
+        // from the running mean.
+        const nAB = nA + k;
+        const f = (nA * k) / nAB;
         for (let a = 0; a < p; a++) {
-          const da = sums[a] - mean[om + a];
-          for (let b = a; b < p; b++) M[oM + a * p + b] += G[a * p + b] + f * da * (sums[b] - mean[om + b]);
+          const oa = sums[a] / k;
+          const da = shift[a] - mean[om + a] + oa;
+          for (let b = a; b < p; b++) {
+            const ob = sums[b] / k;
+            M[oM + a * p + b] += G[a * p + b] - k * oa * ob + f * da * (shift[b] - mean[om + b] + ob);
+          }
         }
-        for (let a = 0; a < p; a++) mean[om + a] += ((sums[a] - mean[om + a]) * k) / nAB;
+        for (let a = 0; a < p; a++) mean[om + a] += ((shift[a] - mean[om + a] + sums[a] / k) * k) / nAB;
         this.count[arm] = nAB;
       }
     }
