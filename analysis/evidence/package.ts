@@ -18,7 +18,15 @@ export interface EvidenceOptions extends PlanOptions, ConsortCounts {
 }
 
 export function buildEvidence(protocol: Protocol, data: DataSet, options: EvidenceOptions = {}): Evidence {
-  const plan = runPlan(protocol, data, options);
+  return completeEvidence(protocol, data, runPlan(protocol, data, options), options);
+}
+
+/**
+ * The package sections added to a plan's results. `buildEvidence` is `runPlan` then this; a caller
+ * that computes the randomization draws elsewhere may run the plan without them, fill in
+ * `randomization_inference` (`combineRandomizationCounts`) and then call this: the same evidence.
+ */
+export function completeEvidence(protocol: Protocol, data: DataSet, plan: Evidence, options: EvidenceOptions = {}): Evidence {
   const consort = consortFlow(protocol, data, options);
   return {
     ...plan,

@@ -23,7 +23,9 @@
  * participants), while the aggregate files are public once published.
  */
 import type { Protocol } from "../../protocols/index.ts";
-import { buildEvidence } from "../../analysis/evidence/package.ts";
+import { buildEvidence, completeEvidence } from "../../analysis/evidence/package.ts";
+import { runPlan } from "../../analysis/plan.ts";
+import { combineRandomizationCounts } from "../../analysis/randomization-inference.ts";
 import { reportHtml } from "../../analysis/evidence/report.ts";
 import type { Evidence } from "../../analysis/evidence/schema.ts";
 import type { DataSet } from "../../analysis/plan.ts";
@@ -129,16 +131,16 @@ export async function assemblePackage(input: PackageInput): Promise<AssembledPac
   const draws = input.draws ?? input.protocol.analysis.randomization_inference?.draws ?? 0;
   const primary = input.protocol.outcomes.find((o) => o.id === input.protocol.analysis.primary_outcome);
   const settings = { draws, seed: riSeed, streams: PACKAGE_RI_STREAMS };
-  const riCounts = draws > 0 && primary?.type !== "time_to_event" && input.riRunner ? await input.riRunner(input.protocol, input.data, settings) : undefined;
-  const evidence = buildEvidence(input.protocol, input.data, {
-    protocolHash: input.protocolHash,
-    dataSha256: null,
-    seed: riSeed,
-    draws,
-    riStreams: PACKAGE_RI_STREAMS,
-    riCounts,
-    predecessor: input.predecessor,
-  });
+  const options = { protocolHash: input.protocolHash, dataSha256: null, seed: riSeed, draws, riStreams: PACKAGE_RI_STREAMS, predecessor: input.predecessor };
+  let evidence: Evidence;
+  if (draws > 0 && primary?.type !== "time_to_event" && input.riRunner) {
+    // The draws run elsewhere while this thread runs the rest of the plan; the result is what
+    // buildEvidence gives (the draws only fill randomization_inference).
+    const pending = input.riRunner(input.protocol, input.data, settings);
+    const plan = runPlan(input.protocol, input.data, { ...options, draws: 0 });
+    plan.randomization_inference = combineRandomizationCounts(input.protocol, await pending, settings);
+    evidence = completeEvidence(input.protocol, input.data, plan, options);
+  } else evidence = buildEvidence(input.protocol, input.data, options);
   const encoder = new TextEncoder();
   const files = new Map<string, Uint8Array>();
   const add = (path: string, text: string) => files.set(path, encoder.encode(text));

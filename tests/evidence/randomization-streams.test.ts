@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { combineRandomizationCounts, randomizationCounts, streamDraws } from "../../analysis/randomization-inference.ts";
-import { parallelRandomizationCounts } from "../../api/evidence/ri-parallel-node.ts";
+import { assemblePackage } from "../../api/evidence/package.ts";
+import { parallelRandomizationCounts, workerRandomizationCounts } from "../../api/evidence/ri-parallel-node.ts";
+import { generateSigningJwk, signerFromJwk } from "../../api/evidence/signing.ts";
 import { syntheticIpsTrial } from "./synthetic-trial.ts";
 
 describe("randomization-inference streams", () => {
@@ -29,5 +31,16 @@ describe("randomization-inference streams", () => {
     const parallel = await parallelRandomizationCounts(trial.protocol, trial.data, settings);
     const inTurn = [0, 1, 2].map((j) => randomizationCounts(trial.protocol, trial.data, settings, j));
     expect(parallel).toEqual(inTurn);
+  }, 60_000);
+  it("gives a package byte for byte the same with the draws in workers as without", async () => {
+    const signer = await signerFromJwk(await generateSigningJwk());
+    const make = (riRunner?: typeof workerRandomizationCounts) =>
+      assemblePackage({ trialId: "ips", protocol: trial.protocol, protocolJson: trial.protocolJson, protocolHash: trial.protocolHash, data: trial.data, allocations: trial.allocations,
+        seedCommitment: trial.seedCommitment, seed: trial.seed, predecessor: null, createdAt: "2027-01-01T00:00:00.000Z", signer, draws: 500, riRunner });
+    const [inWorkers, inTurn] = [await make(workerRandomizationCounts), await make()];
+    expect(inWorkers.id).toBe(inTurn.id);
+    expect([...inWorkers.files.keys()]).toEqual([...inTurn.files.keys()]);
+    for (const [path, bytes] of inTurn.files) expect(Buffer.from(inWorkers.files.get(path)!).equals(Buffer.from(bytes)), path).toBe(true);
+    expect(inTurn.evidence.randomization_inference).toHaveLength(2);
   }, 60_000);
 });
