@@ -23,6 +23,7 @@ import { bulkEnrollmentRoutes } from "./routes/bulk-enrollments.ts";
 import { exportRoutes } from "./routes/export.ts";
 import { evidenceRoutes, type EvidenceParts } from "./routes/evidence.ts";
 import { outcomeRoutes } from "./routes/outcomes.ts";
+import { progressionRoutes } from "./routes/progression.ts";
 import { pageRoutes } from "./pages/index.tsx";
 import { participantChangeRoutes } from "./routes/participant-changes.ts";
 import type { ParquetWriter } from "./datasets/export-format.ts";
@@ -159,6 +160,7 @@ export function createApp(parts: AppParts): App {
   bulkEnrollmentRoutes(app);
   participantChangeRoutes(app);
   outcomeRoutes(app);
+  progressionRoutes(app);
   exportRoutes(app, parts.parquet);
   evidenceRoutes(app, parts.evidence);
   notebookRoutes(app);
