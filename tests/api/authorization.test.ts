@@ -44,6 +44,11 @@ const POLICIES: Record<string, Policy> = {
     allowed: [],
     sample: () => ({ path: `${T}/outcomes`, body: { values: [{ participant_id: aarhus[1], outcome: "work_or_education_78w", value: 1, observed_at: "2026-06-01" }] } }),
   },
+  "POST /v1/trials/{trial}/progression": {
+    allowed: [],
+    sample: () => ({ path: `${T}/progression`, body: { participant_id: aarhus[1], date: "2026-06-01", scored_by: "together", scores: { health: 3 } } }),
+  },
+  "GET /v1/trials/{trial}/progression": { allowed: ["agency", "researcher"], sample: () => ({ path: `${T}/progression?participant=${aarhus[1]}` }) },
   "GET /v1/trials/{trial}/export": { allowed: ["researcher"], sample: () => ({ path: `${T}/export` }) },
   "GET /v1/trials/{trial}/audit": { allowed: ["agency", "researcher"], sample: () => ({ path: `${T}/audit` }) },
   "GET /v1/trials/{trial}/audit/verify": { allowed: ["agency", "researcher"], sample: () => ({ path: `${T}/audit/verify` }) },
