@@ -35,6 +35,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { DataColumn, DataSet } from "../../analysis/plan.ts";
 import { outcomeColumns, type Protocol } from "../../protocols/index.ts";
+import { PROGRESSION_OUTCOME } from "../progression/measurements.ts";
 import { readRegisterOutcome, type RegisterOutcomeRow } from "../register/derive.ts";
 import type { JsonValue, ReadScope, Store } from "../store/store.ts";
 
@@ -172,6 +173,9 @@ export async function analysisDataset(
   // dated back) is left out: the withdrawal stops outcomes from that day on.
   const recorded = new Map<string, { value: JsonValue; source: "site" | "register" }[]>();
   for (const o of outcomes) {
+    // Progression measurements share the outcome rows (api/progression/measurements.ts); they are
+    // a repeated outcome of their own and never a column here, whatever a protocol's outcomes are called.
+    if (o.outcome === PROGRESSION_OUTCOME) continue;
     const i = index.get(o.publicId);
     if (i === undefined) continue;
     if (withdrawnOn[i] !== null && o.observedAt.slice(0, 10) > withdrawnOn[i]!) continue;
