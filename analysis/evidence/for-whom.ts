@@ -12,6 +12,9 @@
 import { multiplicityMethods, TARGET_GROUPS, type Protocol } from "../../protocols/index.ts";
 import type { Evidence, ForWhom } from "./schema.ts";
 
+/** Lower-cases the first letter only when the second is lower case too, so "IPS" and "CPR" stay. */
+const lowerFirst = (text: string) => (text.length > 1 && text[1] === text[1].toLowerCase() ? text[0].toLowerCase() + text.slice(1) : text);
+
 const fmt = (p: number, locale: "da" | "en") => {
   const text = p < 0.001 ? "0.001" : p.toFixed(3);
   const shown = p < 0.001 ? `< ${text}` : `= ${text}`;
@@ -24,7 +27,7 @@ function variableLabel(protocol: Protocol, id: string): { da: string; en: string
   if (variable === "site") return { da: "sted (kommune)", en: "site (municipality)" };
   if (variable === "target_group") return { da: "målgruppe", en: "target group" };
   const covariate = protocol.covariates.find((c) => c.id === variable);
-  return covariate ? { da: covariate.label.da.toLowerCase(), en: covariate.label.en.toLowerCase() } : { da: id, en: id };
+  return covariate ? { da: lowerFirst(covariate.label.da), en: lowerFirst(covariate.label.en) } : { da: id, en: id };
 }
 
 function levelLabel(protocol: Protocol, id: string, level: string): { da: string; en: string } {
@@ -60,11 +63,11 @@ export function forWhom(protocol: Protocol, evidence: Pick<Evidence, "heterogene
       const levels = evidence.results.filter((r) => r.outcome === h.outcome && r.contrast === h.contrast && r.subgroup?.variable === h.variable);
       const top = levels.reduce((a, b) => (b.estimate > a.estimate ? b : a));
       const topLabel = levelLabel(protocol, h.variable, top.subgroup!.level);
-      da = `Effekten af ${armLabel.da.toLowerCase()} på ${outcome.label.da.toLowerCase()} er forskellig efter ${variable.da}: størst for ${topLabel.da} (interaktion, ${methodName.da}-justeret p ${fmt(adjusted, "da")}).`;
-      en = `The effect of ${armLabel.en.toLowerCase()} on ${outcome.label.en.toLowerCase()} differs by ${variable.en}: largest for ${topLabel.en} (interaction, ${methodName.en}-adjusted p ${fmt(adjusted, "en")}).`;
+      da = `Effekten af ${armLabel.da} på ${lowerFirst(outcome.label.da)} er forskellig efter ${variable.da}: størst for ${topLabel.da} (interaktion, ${methodName.da}-justeret p ${fmt(adjusted, "da")}).`;
+      en = `The effect of ${armLabel.en} on ${lowerFirst(outcome.label.en)} differs by ${variable.en}: largest for ${topLabel.en} (interaction, ${methodName.en}-adjusted p ${fmt(adjusted, "en")}).`;
     } else {
-      da = `Der er ikke belæg for, at effekten af ${armLabel.da.toLowerCase()} på ${outcome.label.da.toLowerCase()} er forskellig efter ${variable.da} (interaktion, ${methodName.da}-justeret p ${fmt(adjusted, "da")}).`;
-      en = `There is no evidence that the effect of ${armLabel.en.toLowerCase()} on ${outcome.label.en.toLowerCase()} differs by ${variable.en} (interaction, ${methodName.en}-adjusted p ${fmt(adjusted, "en")}).`;
+      da = `Der er ikke belæg for, at effekten af ${armLabel.da} på ${lowerFirst(outcome.label.da)} er forskellig efter ${variable.da} (interaktion, ${methodName.da}-justeret p ${fmt(adjusted, "da")}).`;
+      en = `There is no evidence that the effect of ${armLabel.en} on ${lowerFirst(outcome.label.en)} differs by ${variable.en} (interaction, ${methodName.en}-adjusted p ${fmt(adjusted, "en")}).`;
       if (h.interaction_p_value < alpha) {
         da += ` Den ujusterede p ${fmt(h.interaction_p_value, "da")} er under ${String(alpha).replace(".", ",")}, men holder ikke efter korrektion for, at flere undergrupper blev testet.`;
         en += ` The unadjusted p ${fmt(h.interaction_p_value, "en")} is below ${alpha} but does not survive the correction for testing several subgroups.`;

@@ -92,10 +92,10 @@ describe("for whom", () => {
   it("calls a difference a difference only when the Holm-adjusted interaction survives", () => {
     const [g, h] = forWhom(protocol, { heterogeneity, results });
     expect(g.differs).toBe(true);
-    expect(g.text.en).toBe("The effect of intervention on y differs by group: largest for g u (interaction, Holm-adjusted p = 0.030).");
-    expect(g.text.da).toBe("Effekten af indsats på y er forskellig efter gruppe: størst for g u (interaktion, Holm-justeret p = 0,030).");
+    expect(g.text.en).toBe("The effect of Intervention on Y differs by group: largest for g u (interaction, Holm-adjusted p = 0.030).");
+    expect(g.text.da).toBe("Effekten af Indsats på Y er forskellig efter gruppe: størst for g u (interaktion, Holm-justeret p = 0,030).");
     expect(h.differs).toBe(false);
-    expect(h.text.en).toMatch(/^There is no evidence that the effect of intervention on y differs by young \(interaction, Holm-adjusted p = 0.060\)\. The unadjusted p = 0.020 is below 0.05 but does not survive/);
+    expect(h.text.en).toMatch(/^There is no evidence that the effect of Intervention on Y differs by young \(interaction, Holm-adjusted p = 0.060\)\. The unadjusted p = 0.020 is below 0.05 but does not survive/);
     expect(h.text.da).toMatch(/^Der er ikke belæg for/);
     expect(h.text.en).not.toMatch(/largest|differs by young:/);
   });
