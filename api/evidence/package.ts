@@ -94,6 +94,9 @@ export interface PackageInput {
    * in turn on this thread. The numbers are the same either way.
    */
   riRunner?: (protocol: Protocol, data: DataSet, settings: RandomizationSettings) => Promise<RandomizationCounts[]>;
+  /** CONSORT counts the data cannot give: people assessed for eligibility, and found eligible. */
+  assessed?: number | null;
+  eligible?: number | null;
 }
 
 /** Packages split their randomization draws over this many streams, on every machine alike. */
@@ -131,7 +134,7 @@ export async function assemblePackage(input: PackageInput): Promise<AssembledPac
   const draws = input.draws ?? input.protocol.analysis.randomization_inference?.draws ?? 0;
   const primary = input.protocol.outcomes.find((o) => o.id === input.protocol.analysis.primary_outcome);
   const settings = { draws, seed: riSeed, streams: PACKAGE_RI_STREAMS };
-  const options = { protocolHash: input.protocolHash, dataSha256: null, seed: riSeed, draws, riStreams: PACKAGE_RI_STREAMS, predecessor: input.predecessor };
+  const options = { protocolHash: input.protocolHash, dataSha256: null, seed: riSeed, draws, riStreams: PACKAGE_RI_STREAMS, predecessor: input.predecessor, assessed: input.assessed ?? null, eligible: input.eligible ?? null };
   let evidence: Evidence;
   if (draws > 0 && primary?.type !== "time_to_event" && input.riRunner) {
     // The draws run elsewhere while this thread runs the rest of the plan; the result is what
@@ -150,7 +153,7 @@ export async function assemblePackage(input: PackageInput): Promise<AssembledPac
   add("report.html", reportHtml(input.protocol, evidence, { trialId: input.trialId, seedCommitment: input.seedCommitment, seed: input.seed, createdAt: input.createdAt }));
   for (const table of evidenceTables(input.protocol, evidence)) add(`tables/${table.name}.csv`, tableCsv(table));
   add("data.csv", dataCsv);
-  add("dataset.json", json({ columns: input.data.names.map((name) => ({ name, type: input.data.numeric.has(name) ? "number" : "text" })), ri_seed: riSeed, draws, ri_streams: PACKAGE_RI_STREAMS }));
+  add("dataset.json", json({ columns: input.data.names.map((name) => ({ name, type: input.data.numeric.has(name) ? "number" : "text" })), ri_seed: riSeed, draws, ri_streams: PACKAGE_RI_STREAMS, assessed: input.assessed ?? null, eligible: input.eligible ?? null }));
   add("allocations.csv", allocationsCsv(input.protocol, input.allocations));
   add("protocol.json", input.protocolJson.endsWith("\n") ? input.protocolJson : `${input.protocolJson}\n`);
   if (input.protocolSource) add("protocol.yaml", input.protocolSource);

@@ -158,7 +158,7 @@ export async function verifyPackage(files: ReadonlyMap<string, Uint8Array>, opti
 
   // The analysis, re-run from the package's data.
   const dataText = text("data.csv");
-  const datasetInfo = JSON.parse(text("dataset.json") ?? "{}") as { columns?: { name: string; type: "number" | "text" }[]; ri_seed?: number; draws?: number | null; ri_streams?: number };
+  const datasetInfo = JSON.parse(text("dataset.json") ?? "{}") as { columns?: { name: string; type: "number" | "text" }[]; ri_seed?: number; draws?: number | null; ri_streams?: number; assessed?: number | null; eligible?: number | null };
   if (dataText === null) problems.push("data.csv is missing; the analysis cannot be re-run");
   else {
     const data = readData(dataText, datasetInfo.columns ?? []);
@@ -177,6 +177,8 @@ export async function verifyPackage(files: ReadonlyMap<string, Uint8Array>, opti
         draws: datasetInfo.draws ?? undefined,
         riStreams: datasetInfo.ri_streams ?? 1,
         predecessor: manifest.predecessor,
+        assessed: datasetInfo.assessed ?? null,
+        eligible: datasetInfo.eligible ?? null,
       });
     } catch (error) {
       problems.push(`data.csv: the analysis cannot be re-run: ${(error as Error).message}`);

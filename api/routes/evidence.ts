@@ -88,7 +88,11 @@ export function evidenceRoutes(app: OpenAPIHono<AppEnv>, parts: EvidenceParts = 
       path: "/v1/trials/{trial}/analyses",
       tags: ["evidence"],
       summary: "Run the trial's registered analysis plan on the data as they stand: a signed draft evidence package (researcher)",
-      request: { params: TrialParam, body: { required: false, content: { "application/json": { schema: z.object({ draws: z.number().int().min(0).max(1_000_000).optional() }) } } } },
+      request: { params: TrialParam, body: { required: false, content: { "application/json": { schema: z.object({
+        draws: z.number().int().min(0).max(1_000_000).optional(),
+        assessed: z.number().int().min(0).optional().openapi({ description: "CONSORT: people assessed for eligibility (from the sites' screening records; not in the data)" }),
+        eligible: z.number().int().min(0).optional().openapi({ description: "CONSORT: people found eligible" }),
+      }) } } } },
       responses: { 201: { description: "The draft package", content: { "application/json": { schema: PackageSchema } } }, ...WriteErrorResponses, 501: { description: "No signing key on this server", content: { "application/json": { schema: ErrorResponses[400].content["application/json"].schema } } } },
     }),
     async (c) => {
@@ -97,7 +101,10 @@ export function evidenceRoutes(app: OpenAPIHono<AppEnv>, parts: EvidenceParts = 
       if (!parts.signer) throw new ApiError(501, "not_implemented", "serveren har ingen signeringsnøgle / the server has no signing key");
       const trialId = c.req.valid("param").trial;
       const body = (c.req.header("content-type") ?? "").includes("json") ? c.req.valid("json") : {};
-      const record = await draftPackage(deps, repository, parts.signer, trialId, body?.draws, principal, parts.riRunner);
+      if (body?.assessed !== undefined && body.eligible !== undefined && body.eligible > body.assessed) {
+        throw new ApiError(400, "bad_request", "flere egnede end vurderede / more eligible than assessed");
+      }
+      const record = await draftPackage(deps, repository, parts.signer, trialId, body?.draws, principal, parts.riRunner, { assessed: body?.assessed, eligible: body?.eligible });
       return c.json(record, 201);
     },
   );
@@ -181,7 +188,7 @@ export function evidenceRoutes(app: OpenAPIHono<AppEnv>, parts: EvidenceParts = 
 }
 
 /** Builds, signs and stores a draft package of the trial as it stands; audited as a read of person-level data. */
-export async function draftPackage(deps: Deps, repository: EvidenceRepository, signer: Signer, trialId: string, draws: number | undefined, principal: Principal, riRunner?: PackageInput["riRunner"]): Promise<PackageRecord> {
+export async function draftPackage(deps: Deps, repository: EvidenceRepository, signer: Signer, trialId: string, draws: number | undefined, principal: Principal, riRunner?: PackageInput["riRunner"], counts: { assessed?: number; eligible?: number } = {}): Promise<PackageRecord> {
   const { record: trial, protocol } = await trialWithProtocol(deps, trialId);
   const data = await analysisDataset(deps.store, trialId, protocol, ALL_SITES);
   if (data.rows === 0) throw new ApiError(409, "conflict", "forsøget har ingen deltagere endnu / the trial has no participants yet");
@@ -216,6 +223,8 @@ export async function draftPackage(deps: Deps, repository: EvidenceRepository, s
     signer,
     draws,
     riRunner,
+    assessed: counts.assessed ?? null,
+    eligible: counts.eligible ?? null,
   }).catch((error: unknown) => {
     if (!(error instanceof AnalysisError)) throw error;
     throw new ApiError(422, "unprocessable", `analysen kan ikke køres på data, som de står / the analysis cannot run on the data as they stand: ${error.message}`);

@@ -76,9 +76,12 @@ describe("evidence routes", () => {
 
   it("re-analyses a closed trial as a new package that links its predecessor, reveals the seed and verifies", async () => {
     expect((await e.request(`${T}/close`, { method: "POST", token: e.tokens.agency, json: {} })).status).toBe(200);
-    const res = await e.request(`${T}/analyses`, { method: "POST", token: e.tokens.researcher, json: { draws: 200 } });
+    expect((await e.request(`${T}/analyses`, { method: "POST", token: e.tokens.researcher, json: { draws: 200, assessed: 80, eligible: 90 } })).status).toBe(400);
+    const res = await e.request(`${T}/analyses`, { method: "POST", token: e.tokens.researcher, json: { draws: 200, assessed: 95, eligible: 80 } });
     expect(res.status).toBe(201);
     const second = await res.json();
+    const consort = (await (await e.request(`/v1/evidence/${second.id}/evidence.json`, { token: e.tokens.researcher })).json()).consort;
+    expect([consort.assessed, consort.eligible, consort.randomized]).toEqual([95, 80, 72]);
     expect(second.predecessor).toBe(first);
     expect(second.id).not.toBe(first);
     const seed = await (await e.request(`/v1/evidence/${second.id}/seed.json`, { token: e.tokens.researcher })).json();
