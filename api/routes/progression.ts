@@ -62,9 +62,25 @@ const MeasurementRow = z
     reason: z.string().trim().min(3).max(2000).optional().openapi({ description: "Why the correction (only with `corrects`). No CPR numbers." }),
   })
   .openapi("ProgressionMeasurementRequest");
-const ProgressionBody = z
-  .union([z.strictObject({ measurements: z.array(MeasurementRow).min(1).max(MAX_PROGRESSION_MEASUREMENTS) }), MeasurementRow])
-  .openapi("ProgressionRequest", { description: "One measurement, or `{measurements: [...]}`" });
+const Batch = z.strictObject({ measurements: z.array(MeasurementRow).min(1).max(MAX_PROGRESSION_MEASUREMENTS) });
+/**
+ * One measurement, or `{measurements: [...]}`. One measurement is read as a batch of one before it
+ * is checked, so that every problem has the same path (`measurements.<i>.<field>`) either way.
+ */
+const ProgressionBody = z.preprocess((body) => (body !== null && typeof body === "object" && !Array.isArray(body) && !("measurements" in body) ? { measurements: [body] } : body), Batch);
+/** What the route description shows: either form. The body is checked by `ProgressionBody`. */
+const ProgressionRequest = z.looseObject({}).openapi("ProgressionRequest", {
+  description: "One measurement, or `{measurements: [...]}` (at most 2,000); problems are named `measurements.<i>.<field>` either way",
+  anyOf: [
+    { $ref: "#/components/schemas/ProgressionMeasurementRequest" },
+    {
+      type: "object",
+      required: ["measurements"],
+      properties: { measurements: { type: "array", minItems: 1, maxItems: MAX_PROGRESSION_MEASUREMENTS, items: { $ref: "#/components/schemas/ProgressionMeasurementRequest" } } },
+      additionalProperties: false,
+    },
+  ],
+});
 const Recorded = z
   .object({ recorded: z.number().int(), ids: z.array(z.string()).openapi({ description: "The new measurements' ids, in request order" }), at: z.string() })
   .openapi("ProgressionRecorded");
@@ -186,21 +202,26 @@ export function participantProgression(progression: Progression, participant: En
 }
 
 export function progressionRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openAPIRegistry.register("ProgressionMeasurementRequest", MeasurementRow);
   app.openapi(
     createRoute({
       method: "post",
       path: "/v1/trials/{trial}/progression",
       tags: ["progression"],
       summary: "Record progression measurements for your own site's participants (municipality); one or a batch, all or nothing, 422 naming each refused row",
-      request: { params: TrialParam, body: { required: true, ...json(ProgressionBody) } },
+      request: { params: TrialParam, body: { required: true, ...json(ProgressionRequest) } },
       responses: { 201: { description: "All measurements recorded", ...json(Recorded) }, ...WriteErrorResponses },
     }),
     async (c) => {
       const principal = requireRole(c.var.principal, "municipality");
       const deps = c.var.deps;
       const trialId = c.req.valid("param").trial;
-      const body = c.req.valid("json");
-      const rows: Row[] = "measurements" in body ? body.measurements : [body];
+      const parsed = ProgressionBody.safeParse(c.req.valid("json"));
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join(".") || "(body)", message: i.message, code: i.code }));
+        throw new ApiError(400, "bad_request", "forespørgslen er ugyldig / the request is invalid", issues);
+      }
+      const rows: Row[] = parsed.data.measurements;
       const { protocol } = await trialWithProtocol(deps, trialId);
       const progression = progressionOf(protocol);
       const scope = scopeOf(principal);

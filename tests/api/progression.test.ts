@@ -147,6 +147,13 @@ describe("POST /v1/trials/{trial}/progression", () => {
     expect((await post({ participant_id: aarhus, date: "2026-06-02", scored_by: "citizen", scores: all(3) })).status).toBe(422);
     expect((await post({ participant_id: aarhus, date: "2026-06-02", scored_by: "citizen", scores: all(3) }, h.tokens.agency)).status).toBe(403);
     expect((await post({ participant_id: kbh[1].participant_id, date: "2026-06-02", scored_by: "citizen", scores: all(3), note: "fri tekst" })).status).toBe(400);
+    // One measurement or a batch: the problems are named the same way.
+    const bad = await post({ participant_id: kbh[1].participant_id, date: "2026-02-30", scored_by: "", scores: all(3) });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.issues.map((i: { path: string }) => i.path)).toEqual(["measurements.0.date", "measurements.0.scored_by"]);
+    const doc = await (await h.request("/openapi.json")).json();
+    expect(Object.keys(doc.paths[`/v1/trials/{trial}/progression`])).toEqual(["post", "get"]);
+    expect(doc.components.schemas.ProgressionRequest.anyOf[0]).toEqual({ $ref: "#/components/schemas/ProgressionMeasurementRequest" });
     expect((await h.request("/v1/trials", { method: "POST", token: h.tokens.agency, json: { protocol_id: "brobygning" } })).status).toBe(201);
     const none = await h.request("/v1/trials/brobygning/progression", { method: "POST", token: h.tokens.kbh, json: { participant_id: kbh[1].participant_id, date: "2026-06-02", scored_by: "citizen", scores: { health: 3 } } });
     expect(none.status).toBe(422);
