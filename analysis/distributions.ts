@@ -5,6 +5,7 @@
  */
 import chisquareCdf from "@stdlib/stats-base-dists-chisquare-cdf";
 import chisquareQuantile from "@stdlib/stats-base-dists-chisquare-quantile";
+import fCdf from "@stdlib/stats-base-dists-f-cdf";
 import normalCdf from "@stdlib/stats-base-dists-normal-cdf";
 import normalQuantile from "@stdlib/stats-base-dists-normal-quantile";
 import tCdf from "@stdlib/stats-base-dists-t-cdf";
@@ -34,6 +35,11 @@ export function pchisqUpper(x: number, df: number): number {
 }
 export function qchisq(p: number, df: number): number {
   return chisquareQuantile(p, df);
+}
+
+/** Upper tail of the F distribution, as R's `pf(x, df1, df2, lower.tail = FALSE)`. */
+export function pfUpper(x: number, df1: number, df2: number): number {
+  return 1 - fCdf(x, df1, df2);
 }
 
 /** Two-sided p-value of a t (or, with df = Infinity, z) statistic. */
