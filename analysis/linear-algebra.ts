@@ -292,9 +292,9 @@ export function addCrossProducts(B: Float64Array, stride: number, m: number, p: 
 /**
  * Adds the squared norms |L⁻¹x_r|² (leverages x_r'A⁻¹x_r over the kept columns, A = LL') of the
  * m rows of a column-major block X to h, using Z (same shape as X) for L⁻¹x. Each column of Z
- * takes its earlier columns four at a time (a short group padded with zero coefficients), the
- * first sweep reading X and the last one dividing by the pivot and adding the square to h: one
- * to three sweeps over the rows per column for up to a dozen columns. Aliased columns are
+ * takes its earlier columns four at a time, the first sweep reading X and the last one (one to
+ * four columns) dividing by the pivot and adding the square to h: one to three sweeps over the
+ * rows per column for up to a dozen columns. Aliased columns are
  * skipped (their rows and columns of L are zero), as `forwardSolveInPlace` zeroes them.
  */
 export function addLeverages(f: CholeskyFactor, X: Float64Array, Z: Float64Array, stride: number, m: number, h: Float64Array): void {
@@ -312,19 +312,42 @@ export function addLeverages(f: CholeskyFactor, X: Float64Array, Z: Float64Array
       continue;
     }
     for (let k = 0; k < j; k += 4) {
-      // Coefficients beyond j are 0 on column 0 (finite values, so the products are 0).
-      const l0 = L[j * p + k];
-      const l1 = k + 1 < j ? L[j * p + k + 1] : 0;
-      const l2 = k + 2 < j ? L[j * p + k + 2] : 0;
-      const l3 = k + 3 < j ? L[j * p + k + 3] : 0;
-      const o0 = k * stride;
-      const o1 = k + 1 < j ? o0 + stride : 0;
-      const o2 = k + 2 < j ? o0 + 2 * stride : 0;
-      const o3 = k + 3 < j ? o0 + 3 * stride : 0;
       const src = k === 0 ? X : Z;
+      const o0 = k * stride;
+      const l0 = L[j * p + k];
       if (k + 4 < j) {
+        const l1 = L[j * p + k + 1], l2 = L[j * p + k + 2], l3 = L[j * p + k + 3];
+        const o1 = o0 + stride, o2 = o1 + stride, o3 = o2 + stride;
         for (let r = 0; r < m; r++) Z[oj + r] = src[oj + r] - (l0 * Z[o0 + r] + l1 * Z[o1 + r] + l2 * Z[o2 + r] + l3 * Z[o3 + r]);
+        continue;
+      }
+      // The last group (one to four earlier columns) also divides by the pivot and adds the square.
+      const left = j - k;
+      if (left === 1) {
+        for (let r = 0; r < m; r++) {
+          const v = (src[oj + r] - l0 * Z[o0 + r]) * inv;
+          Z[oj + r] = v;
+          h[r] += v * v;
+        }
+      } else if (left === 2) {
+        const l1 = L[j * p + k + 1];
+        const o1 = o0 + stride;
+        for (let r = 0; r < m; r++) {
+          const v = (src[oj + r] - (l0 * Z[o0 + r] + l1 * Z[o1 + r])) * inv;
+          Z[oj + r] = v;
+          h[r] += v * v;
+        }
+      } else if (left === 3) {
+        const l1 = L[j * p + k + 1], l2 = L[j * p + k + 2];
+        const o1 = o0 + stride, o2 = o1 + stride;
+        for (let r = 0; r < m; r++) {
+          const v = (src[oj + r] - (l0 * Z[o0 + r] + l1 * Z[o1 + r] + l2 * Z[o2 + r])) * inv;
+          Z[oj + r] = v;
+          h[r] += v * v;
+        }
       } else {
+        const l1 = L[j * p + k + 1], l2 = L[j * p + k + 2], l3 = L[j * p + k + 3];
+        const o1 = o0 + stride, o2 = o1 + stride, o3 = o2 + stride;
         for (let r = 0; r < m; r++) {
           const v = (src[oj + r] - (l0 * Z[o0 + r] + l1 * Z[o1 + r] + l2 * Z[o2 + r] + l3 * Z[o3 + r])) * inv;
           Z[oj + r] = v;

@@ -15,8 +15,9 @@
  * Computation: the fully interacted model is the same as fitting y on (1, x − x̄) separately in
  * each arm — identical residuals and leverages, block-diagonal sandwich — so without clusters τ̂ is
  * the difference of the two intercepts and its HC0/HC2/HC3 variance the sum of theirs (HC1 scales
- * the HC0 sum by N/(N − k)). That halves the width of every cross-product. With clusters or the
- * classical SE the full design goes through `olsFit`.
+ * the HC0 sum by N/(N − k)). That halves the width of every cross-product; both arms' fits take
+ * two blocked passes over the rows (`LinArms` below) with no per-arm copy of the data. With
+ * clusters or the classical SE the full design goes through `olsFit`.
  *
  * Errors (`AnalysisError`): the cases of `olsFit` (NaN cells named by covariate and row, leverage
  * 1 under HC2 — e.g. a factor level held by a single treated person), an arm with fewer people
