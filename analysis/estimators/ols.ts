@@ -312,24 +312,28 @@ function heteroskedasticPass(
       if (rc === null) for (let r = 0; r < cm; r++) res[r] -= bj;
       else for (let r = 0; r < cm; r++) res[r] -= bj * rc[start + r];
     }
-    for (let r = 0; r < cm; r++) {
-      const e = res[r];
-      w[r] = e * e;
-      sse += e * e;
+    if (classical) {
+      for (let r = 0; r < cm; r++) sse += res[r] * res[r];
+      continue;
     }
-    if (classical) continue;
     if (leverage) {
       h.fill(0);
       addLeverages(chol, buf, Z, CHUNK, cm, h);
-      for (let r = 0; r < cm; r++) {
+    }
+    // ω_i (its square root for the sandwich's middle) in one sweep.
+    for (let r = 0; r < cm; r++) {
+      const e2 = res[r] * res[r];
+      sse += e2;
+      let v = e2;
+      if (leverage) {
         const g = 1 - h[r];
         if (!(g > 1e-10)) throw new AnalysisError(`${outcome}: observation ${start + r} has leverage 1; ${seType} standard errors are undefined`);
-        w[r] = hc3 ? w[r] / (g * g) : w[r] / g;
+        v = hc3 ? e2 / (g * g) : e2 / g;
       }
+      w[r] = useMeat ? Math.sqrt(v) : v;
     }
     if (useMeat) {
       // Rows scaled by √ω_i, then Σ ω_i x̃_i x̃_i' with the blocked cross-product kernel.
-      for (let r = 0; r < cm; r++) w[r] = Math.sqrt(w[r]);
       for (let j = 0; j < p; j++) {
         const o = j * CHUNK;
         for (let r = 0; r < cm; r++) buf[o + r] *= w[r];
