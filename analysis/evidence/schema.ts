@@ -40,7 +40,10 @@ export const ResultRowSchema = z.object({
 });
 export type ResultRow = z.infer<typeof ResultRowSchema>;
 
-/** "For whom": does the effect differ across a subgroup variable's levels? */
+/**
+ * "For whom": does the effect differ across a subgroup variable's levels? The interaction t-test
+ * for two levels; for more, the joint F test of every interaction term (interaction-joint.ts).
+ */
 export const HeterogeneityRowSchema = z.object({
   outcome: z.string(),
   contrast: z.string(),

@@ -173,3 +173,19 @@ describe("an estimator that cannot run", () => {
     expect(ev.warnings.find((w) => w.startsWith("outcome job (treat vs control) risk_ratio: not estimated: "))).toBeDefined();
   });
 });
+
+describe("a subgroup variable with three levels", () => {
+  it("is tested as a whole: the joint F test of R's reference case", async () => {
+    const table = await readTable("tests/reference/interaction-joint/data.csv");
+    const expected = JSON.parse(readFileSync("tests/reference/interaction-joint/expected.json", "utf8")).g3;
+    const protocol = fixtureProtocol({
+      covariates: "  - { id: g3, type: category, levels: [a, b, c], label: { da: G, en: G } }",
+      subgroups: "  - { variable: g3, levels: [a, b, c], hypothesis: { da: H, en: H } }",
+    });
+    const z = table.columns.get("z") as Float64Array;
+    const data = dataset({ arm: Array.from(z, (v) => (v === 1 ? "treat" : "control")), g3: table.columns.get("g3") as (string | null)[], y: table.columns.get("y") as Float64Array });
+    const [h] = runPlan(protocol, data, { draws: 0 }).heterogeneity;
+    expect(h.variable).toBe("g3");
+    expect(Math.abs(h.interaction_p_value - expected.p_value)).toBeLessThan(1e-9);
+  });
+});
