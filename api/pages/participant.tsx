@@ -5,6 +5,7 @@
  *                                                           the citizen, withdrawal and outcome forms
  *   POST /app/trials/:trial/participants/:id/withdrawal     → the API's withdrawal route
  *   POST /app/trials/:trial/participants/:id/outcomes       → the API's outcome route
+ *   POST /app/trials/:trial/participants/:id/progression    → the API's progression route (progression.tsx)
  *
  * Another site's participant is "not found". Reading a participant is audited; the writes are
  * the API's (same rules, same audit entries), with its refusals shown beside the fields.
@@ -19,6 +20,7 @@ import { callApi } from "./api-call.ts";
 import { FieldError, formStrings, type FieldErrors, type FormValues } from "./baseline-form.tsx";
 import { ApiText, Bi, Csrf, Layout, Lbl, Notice } from "./layout.tsx";
 import { PageError, requireSession, type ApiApp, type PageEnv } from "./page-context.ts";
+import { progressionPages, progressionViewOf, ProgressionSection, type ProgressionView } from "./progression.tsx";
 import type { Session } from "./session.ts";
 import { armOf, ArmName, dateTime, noStore, siteTrial, TrialHeading } from "./site-trial.tsx";
 
@@ -60,6 +62,7 @@ function ParticipantPage(props: {
   banner?: string;
   done?: string;
   today: string;
+  progression: ProgressionView | null;
 }) {
   const { session, record, protocol, participant: p, errors, values } = props;
   const arm = armOf(protocol, p.arm);
@@ -181,6 +184,9 @@ function ParticipantPage(props: {
             <OutcomeForm session={session} trialId={record.id} participant={p} outcome={o} values={values} errors={errors} today={today} />
           ))}
         </>
+      ) : null}
+      {protocol.progression && props.progression ? (
+        <ProgressionSection session={session} trialId={record.id} participant={p} progression={protocol.progression} view={props.progression} values={values} errors={errors} done={props.done} today={today} />
       ) : null}
       <p>
         <a href={`/app/trials/${record.id}/participants`}>
@@ -309,6 +315,7 @@ export function participantPages(pages: Hono<PageEnv>, api: ApiApp): void {
         errors={extra.errors ?? {}}
         banner={extra.banner}
         today={deps.clock().toISOString().slice(0, 10)}
+        progression={await progressionViewOf(deps, record.id, protocol, session, participant)}
       />,
       extra.status ?? 200,
     );
@@ -354,5 +361,7 @@ export function participantPages(pages: Hono<PageEnv>, api: ApiApp): void {
     }
     return participantPage(c, session, { values, errors, banner: answer.error.message, status: statusOf(answer.status) });
   });
+
+  progressionPages(pages, api, participantPage);
 }
 
