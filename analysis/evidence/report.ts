@@ -6,6 +6,7 @@
  */
 import type { Protocol } from "../../protocols/index.ts";
 import { kaplanMeierPlot, siteForestPlot, subgroupForestPlot } from "./plots.ts";
+import { primaryEffects } from "./ratings.ts";
 import type { Evidence } from "./schema.ts";
 import { evidenceTables, type Cell, type Table } from "./tables.ts";
 
@@ -49,7 +50,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}th{background:#f2f5f8}
 .flow{display:flex;flex-wrap:wrap;gap:.6rem;align-items:stretch}.box{border:1px solid #889;border-radius:4px;padding:.5rem .7rem;font-size:.85rem;background:#fafbfc}
 figure{margin:1rem 0}figure svg{max-width:100%;height:auto}
 .warn{background:#fff8e5;border-left:4px solid #E69F00;padding:.4rem .8rem;font-size:.82rem}
-.forwhom li{margin:.3rem 0}
+.forwhom li{margin:.3rem 0}.headline li{margin:.4rem 0;font-size:1.05rem}
 `;
 
 export function reportHtml(protocol: Protocol, evidence: Evidence, context: ReportContext): string {
@@ -66,6 +67,28 @@ export function reportHtml(protocol: Protocol, evidence: Evidence, context: Repo
 <p class="meta">Forsøg / trial <code>${esc(context.trialId)}</code> · protokol / protocol <code>${esc(protocol.id)}</code> v${protocol.version}, SHA-256 <code>${esc(evidence.protocol.hash)}</code><br>
 Lavet / made ${esc(context.createdAt)}${evidence.predecessor ? ` · genanalyse af / re-analysis of <code>${esc(evidence.predecessor)}</code>` : ""}<br>
 Seed-forpligtelse / seed commitment <code>${esc(context.seedCommitment)}</code>${context.seed ? `<br>Afsløret seed / revealed seed <code>${esc(context.seed)}</code>` : "<br>Seed afsløres, når forsøget er lukket / the seed is revealed once the trial is closed"}</p>`);
+
+  // The headline: the primary outcome's main effect per contrast, in words, with its interval.
+  const primary = protocol.outcomes.find((o) => o.id === protocol.analysis.primary_outcome);
+  const headline = primaryEffects(protocol, evidence).map((r) => {
+    const points = primary?.type === "binary" && (r.estimator === "risk_difference" || r.estimator === "difference_in_means");
+    const scale = (v: number) => (points ? 100 * v : v);
+    const unit = points ? { da: " procentpoint", en: " percentage points" } : r.estimator === "cox_hazard_ratio" ? { da: " (hazard ratio)", en: " (hazard ratio)" } : { da: primary?.unit ? ` ${primary.unit}` : "", en: primary?.unit ? ` ${primary.unit}` : "" };
+    const num = (v: number, locale: "da" | "en") => {
+      const text = (r.estimator === "cox_hazard_ratio" ? v : scale(v)).toFixed(points ? 1 : 3);
+      const signed = r.estimator === "cox_hazard_ratio" || v < 0 ? text : `+${text}`;
+      return locale === "da" ? signed.replace(".", ",") : signed;
+    };
+    const ri = evidence.randomization_inference.find((x) => x.contrast === r.contrast);
+    // No draw as extreme as the observed: p is below 1 / draws, not 0.
+    const riP = ri ? (ri.p_value === 0 ? `&lt; ${show(1 / ri.draws)}` : show(ri.p_value)) : "";
+    const label = (id: string, l: "da" | "en") => protocol.arms.find((a) => a.id === id)?.label[l] ?? id;
+    return `<li data-contrast="${esc(r.contrast)}">${esc(label(r.arm, "da"))} mod ${esc(label(r.control, "da"))}: <strong>${num(r.estimate, "da")}${esc(unit.da)}</strong> (95 %-KI ${num(r.ci_lower, "da")} til ${num(r.ci_upper, "da")}; p ${show(r.p_value)}${ri ? `; randomiseringsinferens p ${riP}` : ""})<br>
+<span class="en" lang="en">${esc(label(r.arm, "en"))} vs ${esc(label(r.control, "en"))}: <strong>${num(r.estimate, "en")}${esc(unit.en)}</strong> (95% CI ${num(r.ci_lower, "en")} to ${num(r.ci_upper, "en")}; p ${show(r.p_value)}${ri ? `; randomization inference p ${riP}` : ""})</span></li>`;
+  });
+  if (headline.length > 0) {
+    parts.push(`<h2>Hovedresultat <span class="en">/ Main result</span></h2><p>${esc(primary ? `${primary.label.da}` : "")} <span class="en">/ ${esc(primary ? primary.label.en : "")}</span></p><ul class="headline">${headline.join("\n")}</ul>`);
+  }
 
   const ratings = evidence.ratings ?? [];
   if (ratings.length > 0) {

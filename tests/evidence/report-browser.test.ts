@@ -60,6 +60,7 @@ describe.skipIf(!available && !process.env.CI)("published report in Chromium", (
       expect(await page.locator(`table[data-table='${table}'] tbody tr`).count(), table).toBeGreaterThan(0);
     }
     expect(await page.locator(".rating").count()).toBe(4);
+    expect(await page.locator("ul.headline li").count()).toBe(2);
     const box = await page.locator("figure[data-plot] svg").first().boundingBox();
     expect(box!.width).toBeGreaterThan(200);
     const shot = join(mkdtempSync(join(tmpdir(), "virker-report-")), "report.png");
