@@ -63,6 +63,8 @@ function height(f: Pick<ProgressionFactor, "scale" | "direction">, v: number): n
 }
 
 const fmt = (v: number) => (Math.round(v * 10) / 10).toString();
+/** A panel title that fits its width (the whole label is the panel's aria-label). */
+const short = (s: string) => (s.length > 31 ? `${s.slice(0, 30).trimEnd()}…` : s);
 
 /**
  * Small multiples: one panel per factor and one for the total, on a shared time axis in weeks
@@ -73,7 +75,7 @@ export function ProgressionChart(props: { progression: Progression; view: Progre
   const { instrument } = props.progression;
   const ms = props.view.measurements;
   if (ms.length === 0) return null;
-  const W = 220;
+  const W = 240;
   const H = 120;
   const m = { l: 26, r: 10, t: 24, b: 22 };
   const lastWeek = Math.max(1, ...ms.map((x) => x.day / 7));
@@ -106,8 +108,8 @@ export function ProgressionChart(props: { progression: Progression; view: Progre
             font-size="10"
             data-factor={p.id}
           >
-            <text x={m.l} y={13} font-weight="600" font-size="11">
-              {p.label.da}
+            <text x={4} y={13} font-weight="600" font-size="11">
+              {short(p.label.da)}
             </text>
             <line x1={m.l} x2={W - m.r} y1={y(0)} y2={y(0)} stroke="#8c959f" />
             <line x1={m.l} x2={m.l} y1={y(0)} y2={y(1)} stroke="#8c959f" />

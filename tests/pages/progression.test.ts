@@ -138,9 +138,9 @@ describe("the progression chart", () => {
 
   it("draws each factor on its own scale, up = closer to work, over weeks from enrollment; no point where a factor was not scored", () => {
     const svg = String(ProgressionChart({ progression, view }));
-    // x = 26 + (week / 26) * 184; y = 98 - (v - 1) / 4 * 74.
-    expect(svg).toContain('<path d="M26,98L210,61" fill="none" stroke="#0072B2" stroke-width="2"></path>');
-    expect(svg).toContain('<path d="M26,79.5L118,42.5L210,42.5" fill="none"');
+    // x = 26 + (week / 26) * 204; y = 98 - (v - 1) / 4 * 74.
+    expect(svg).toContain('<path d="M26,98L230,61" fill="none" stroke="#0072B2" stroke-width="2"></path>');
+    expect(svg).toContain('<path d="M26,79.5L128,42.5L230,42.5" fill="none"');
     expect(svg).toContain(">uge 26</text>");
     expectGolden("caseworker-progression-chart.svg", svg);
   });
