@@ -1,34 +1,33 @@
 /**
  * One result shape for every estimator, as estimatr returns the same fields from each of its
- * estimators. The evidence package and the API use this same schema.
+ * estimators. The evidence package and the API use this same shape (its zod schema is in
+ * evidence/schema.ts; the estimators themselves carry no schema library).
  */
-import { z } from "zod";
 import { qt, twoSidedP } from "./distributions.ts";
 
-export const EffectEstimateSchema = z.object({
+export interface EffectEstimate {
   /** Which estimator produced it, e.g. "difference_in_means", "lm_lin", "cox". */
-  estimator: z.string(),
+  estimator: string;
   /** The term or contrast, e.g. "training vs control" or a coefficient name. */
-  term: z.string(),
-  estimate: z.number(),
-  std_error: z.number(),
+  term: string;
+  estimate: number;
+  std_error: number;
   /** t (or z, when df is Infinity / null) statistic. */
-  statistic: z.number(),
+  statistic: number;
   /** Degrees of freedom; null means a normal reference distribution. */
-  df: z.number().nullable(),
-  p_value: z.number(),
-  ci_lower: z.number(),
-  ci_upper: z.number(),
+  df: number | null;
+  p_value: number;
+  ci_lower: number;
+  ci_upper: number;
   /** Confidence level of the interval, e.g. 0.95. */
-  level: z.number(),
+  level: number;
   /** Number of observations used. */
-  n: z.number().int(),
+  n: number;
   /** Standard-error type, e.g. "HC2", "CR2", "neyman", "greenwood". */
-  se_type: z.string(),
+  se_type: string;
   /** Anything the reader must know: dropped rows, degenerate variances. */
-  warnings: z.array(z.string()).default([]),
-});
-export type EffectEstimate = z.infer<typeof EffectEstimateSchema>;
+  warnings: string[];
+}
 
 /**
  * Builds a t-based (or normal, with df = Infinity) estimate from a point estimate, its standard
