@@ -4,6 +4,7 @@
  * the GET as the analysis reads it, the export untouched, and the trial's progression analysis
  * run on measurements recorded through the API.
  */
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fastStream } from "../../analysis/design/index.ts";
 import { analyzeProgression } from "../../analysis/progression/progression-analysis.ts";
@@ -166,6 +167,36 @@ describe("POST /v1/trials/{trial}/progression", () => {
     const header = (await res.text()).split("\n")[0]!;
     expect(header).not.toContain("progression");
   });
+});
+
+describe("fuzzing POST .../progression", () => {
+  it("answers 600 bodies near the valid shape and arbitrary JSON without a 500, never keeping a bad score", async () => {
+    const near = fc.record(
+      {
+        participant_id: fc.oneof(fc.constant(kbh[1]?.participant_id ?? ""), fc.string(), fc.integer()),
+        date: fc.oneof(fc.constantFrom("2026-06-02", "2026-02-30", "2026-13-01", "2030-01-01"), fc.string(), fc.integer()),
+        scored_by: fc.oneof(fc.constantFrom(...(["together", "citizen", "caseworker"] as const)), fc.string()),
+        scores: fc.oneof(fc.dictionary(fc.constantFrom(...FACTORS, "total", "__proto__", "luck"), fc.oneof(fc.integer({ min: -2, max: 8 }), fc.double(), fc.constant(null), fc.string())), fc.jsonValue()),
+        corrects: fc.oneof(fc.constant("pm-abcdefghijklmnop"), fc.string()),
+        reason: fc.string(),
+      },
+      { requiredKeys: [] },
+    );
+    const body = fc.oneof(near, fc.record({ measurements: fc.array(near, { maxLength: 4 }) }), fc.jsonValue());
+    await fc.assert(
+      fc.asyncProperty(body, async (json) => {
+        const res = await post(json);
+        expect(res.status).toBeLessThan(500);
+        const text = await res.text();
+        if (res.status >= 400) expect(JSON.parse(text).error.code).toEqual(expect.any(String));
+      }),
+      { numRuns: 600, seed: 20261123 },
+    );
+    for (const r of await h.store.listOutcomes(TRIAL, ALL_SITES)) {
+      if (r.outcome !== PROGRESSION_OUTCOME) continue;
+      for (const v of Object.values((r.value as { scores: Record<string, number> }).scores)) expect(Number.isInteger(v) && v >= 1 && v <= 5).toBe(true);
+    }
+  }, 120_000);
 });
 
 describe("the progression analysis on recorded measurements", () => {
