@@ -115,6 +115,60 @@ describe("progression form", () => {
   });
 });
 
+describe("correcting a measurement", () => {
+  it("offers the earlier answers with a reason field, records the correction as a new row, and the page shows the corrected one", async () => {
+    expect((await kbh.post(`${path}/progression`, form("2026-06-02", 2))).status).toBe(303);
+    const [first] = await progressionRows();
+    const page = await kbh.get(path);
+    const link = `${path}/progression/${first!.timePoint}`;
+    expect(page.body).toContain(`href="${link}"`);
+    const correction = await kbh.get(link);
+    expect(correction.status).toBe(200);
+    expect(correction.body).toContain("Ret målingen fra 2026-06-02");
+    expect(correction.body).toContain(`name="corrects" value="${first!.timePoint}"`);
+    expect(correction.body).toMatch(/name="score_health" value="2" checked=""/);
+    expect(correction.body).toContain('name="reason"');
+
+    // Without a reason: refused beside the field, on the correction page.
+    const noReason = await kbh.post(`${path}/progression`, form("2026-06-02", 3, { corrects: first!.timePoint! }));
+    expect(noReason.status).toBe(422);
+    expect(noReason.body).toMatch(/id="f-progression-reason-error"/);
+    expect(noReason.body).toContain("en rettelse skal have en årsag");
+    expect(noReason.body).toContain("Ret målingen fra 2026-06-02");
+    // A CPR number in the reason: refused, and not shown back.
+    const cpr = await kbh.post(`${path}/progression`, form("2026-06-02", 3, { corrects: first!.timePoint!, reason: `Se ${cprFor(77)}` }));
+    expect(cpr.status).toBe(422);
+    expect(cpr.body).toMatch(/id="f-progression-reason-error"/);
+    expect(await progressionRows()).toHaveLength(1);
+
+    const ok = await kbh.post(`${path}/progression`, form("2026-06-02", 3, { corrects: first!.timePoint!, reason: "Skemaet var byttet om" }));
+    expect(ok.status).toBe(303);
+    const rows = await progressionRows();
+    expect(rows).toHaveLength(2);
+    expect(rows[1]!.value).toMatchObject({ corrects: first!.timePoint, reason: "Skemaet var byttet om", scores: { health: 3 } });
+    const after = await kbh.get(path);
+    const table = /<table id="progression-measurements">[\s\S]*?<\/table>/.exec(after.body)![0];
+    expect([...table.matchAll(/<tr data-measurement="([^"]+)">/g)].map((m) => m[1])).toEqual([rows[1]!.timePoint]);
+    expect(table).toContain("rettet");
+    // The corrected measurement is no longer in force: its page is gone, and it cannot be corrected twice.
+    expect((await kbh.get(link)).status).toBe(404);
+    const twice = await kbh.post(`${path}/progression`, form("2026-06-02", 4, { corrects: first!.timePoint!, reason: "Igen" }));
+    expect(twice.status).toBe(422);
+    expect(twice.body).toContain("allerede rettet");
+    expect(await progressionRows()).toHaveLength(2);
+  });
+
+  it("is not found for another site", async () => {
+    expect((await kbh.post(`${path}/progression`, form("2026-06-02", 2))).status).toBe(303);
+    const [first] = await progressionRows();
+    const aarhus = await signedIn(h, h.tokens.aarhus);
+    expect((await aarhus.get(`${path}/progression/${first!.timePoint}`)).status).toBe(404);
+    const res = await aarhus.post(`${path}/progression`, form("2026-06-02", 4, { corrects: first!.timePoint!, reason: "Fremmed rettelse" }));
+    expect(res.status).toBe(404);
+    expect(await progressionRows()).toHaveLength(1);
+  });
+});
+
 describe("the progression chart", () => {
   const progression = ips.progression!;
   const measurement = (id: string, day: number, score: number | null, total: number | null) => ({
