@@ -96,9 +96,21 @@ export function storedMeasurements(rows: readonly OutcomeValue[]): StoredMeasure
   return out;
 }
 
-/** The measurements in force: the rows no other row corrects, in write order. */
+/**
+ * The measurements in force: the rows no other row corrects, in write order. Should one row have
+ * been corrected twice (two corrections sent at the same moment, each checked before the other
+ * was written), the later-written correction is in force and the earlier counts as corrected.
+ */
 export function currentMeasurements(all: readonly StoredMeasurement[]): StoredMeasurement[] {
-  const corrected = new Set(all.flatMap((m) => (m.corrects === null ? [] : [m.corrects])));
+  const corrected = new Set<string>();
+  const latest = new Map<string, string>();
+  for (const m of all) {
+    if (m.corrects === null) continue;
+    corrected.add(m.corrects);
+    const earlier = latest.get(m.corrects);
+    if (earlier !== undefined) corrected.add(earlier);
+    latest.set(m.corrects, m.id);
+  }
   return all.filter((m) => !corrected.has(m.id));
 }
 

@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fastStream } from "../../analysis/design/index.ts";
 import { analyzeProgression } from "../../analysis/progression/progression-analysis.ts";
-import { analyzeRecordedProgression, PROGRESSION_OUTCOME, progressionInput } from "../../api/progression/measurements.ts";
+import { analyzeRecordedProgression, currentMeasurements, PROGRESSION_OUTCOME, progressionInput } from "../../api/progression/measurements.ts";
 import { ALL_SITES } from "../../api/store/store.ts";
 import { protocolsFromFolder } from "../../api/protocol-source-node.ts";
 import { CPR_SHAPED, cprFor, harness, ipsEnrollment, NOW, type Harness } from "./harness.ts";
@@ -166,6 +166,14 @@ describe("POST /v1/trials/{trial}/progression", () => {
     expect(res.status).toBe(200);
     const header = (await res.text()).split("\n")[0]!;
     expect(header).not.toContain("progression");
+  });
+});
+
+describe("currentMeasurements", () => {
+  const m = (id: string, corrects: string | null) => ({ id, publicId: "p", date: "2026-06-01", scoredBy: "together" as const, scores: {}, corrects, reason: corrects && "r", recordedAt: "2026-06-01T10:00:00.000Z" });
+  it("keeps the end of each correction chain; a row corrected twice keeps its later correction", () => {
+    expect(currentMeasurements([m("a", null), m("b", "a"), m("c", "b"), m("d", null)]).map((x) => x.id)).toEqual(["c", "d"]);
+    expect(currentMeasurements([m("a", null), m("b", "a"), m("c", "a")]).map((x) => x.id)).toEqual(["c"]);
   });
 });
 
