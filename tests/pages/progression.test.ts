@@ -4,7 +4,7 @@
  * fields, CSRF, another site refused, and the chart of the citizen's own factors.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ProgressionChart } from "../../api/pages/progression.tsx";
+import { ProgressionChart } from "../../api/pages/progression-chart.tsx";
 import { protocolsFromFolder } from "../../api/protocol-source-node.ts";
 import { ALL_SITES } from "../../api/store/store.ts";
 import { expectGolden } from "../evidence/golden.ts";
