@@ -42,6 +42,8 @@ export default defineConfig({
         test: {
           name: "worker",
           include: ["tests/worker/**/*.worker.test.ts"],
+          // The Node server's answers to the parity sequence, for parity.worker.test.ts.
+          globalSetup: ["tests/worker/parity.global-setup.ts"],
         },
       },
     ],

@@ -2,7 +2,7 @@
  * One enrollment sequence, replayed through the Node server (DuckDB) and through the Worker
  * (Durable Objects): the same tokens drawn from the same seeded bytes, the same fixed clock, the
  * same trial seed, the same people in the same order. Both must give byte-identical allocations
- * and audit chains (tests/worker/parity.json holds what they must both give).
+ * and audit chains (parity.global-setup.ts runs the Node side before the Worker tests compare).
  */
 import { fastStream } from "../../analysis/design/index.ts";
 import type { AuditEntry } from "../../api/audit.ts";
