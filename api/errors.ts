@@ -39,3 +39,6 @@ export class ApiError extends Error {
 }
 
 export const notFound = (what: string) => new ApiError(404, "not_found", `${what} findes ikke / ${what} not found`);
+
+/** A Danish and English text as one message: Danish first, English after a slash. */
+export const bilingual = (m: { da: string; en: string }) => `${m.da} / ${m.en}`;

@@ -11,10 +11,10 @@
  * so an allocation that was never committed is never handed out nor counted.
  */
 import { Allocator, DesignInputError, trialDesignOf } from "../../analysis/design/index.ts";
-import { checkEligibility, validateCovariates, siteOpen, validateProtocolData, type CovariateValue, type Label, type Protocol } from "../../protocols/index.ts";
+import { checkEligibility, validateCovariates, siteOpen, validateProtocolData, type CovariateValue, type Protocol } from "../../protocols/index.ts";
 import type { AuditDraft } from "../audit.ts";
 import { ageOn, parseCpr, type Cpr as ParsedCpr } from "../cpr.ts";
-import { ApiError } from "../errors.ts";
+import { ApiError, bilingual } from "../errors.ts";
 import { publicParticipantId, pseudonymize, type PseudonymKey } from "../pseudonym.ts";
 import { CommitQueue, CommitQueueFullError } from "../store/commit-queue.ts";
 import { ALL_SITES, type EnrollmentRecord, type Store, type TrialRecord } from "../store/store.ts";
@@ -80,7 +80,6 @@ export const view = (r: EnrollmentRecord, repeat: boolean): ParticipantView => (
   repeat,
 });
 
-const bilingual = (m: Label) => `${m.da} / ${m.en}`;
 
 /** Rows of a bulk upload per queue item (and at most per commit). */
 export const BULK_CHUNK = 5000;

@@ -10,6 +10,7 @@
  */
 import type { Child } from "hono/jsx";
 import { parseCpr } from "../cpr.ts";
+import { bilingual } from "../errors.ts";
 import { categoryLevels, TARGET_GROUPS, validateCovariates, type Covariate, type CovariateValue, type Label, type Protocol } from "../../protocols/index.ts";
 import { ApiText, Bi, Lbl } from "./layout.tsx";
 
@@ -267,7 +268,6 @@ export interface EnrollmentForm {
   errors: FieldErrors;
 }
 
-const bilingual = (m: Label) => `${m.da} / ${m.en}`;
 
 /** Reads a posted enrollment form; `errors` holds every problem found before asking the API. */
 export function readEnrollmentForm(protocol: Protocol, values: FormValues, today: Date): EnrollmentForm {

@@ -2,9 +2,7 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { verifyChain } from "../audit.ts";
 import { requireRole, type AppEnv } from "../context.ts";
 import { notFound } from "../errors.ts";
-import { ErrorResponses, TrialParam } from "./shared.ts";
-
-const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { "application/json": { schema } } });
+import { ErrorResponses, json, TrialParam } from "./shared.ts";
 
 const AuditEntry = z
   .object({ chain: z.string(), seq: z.number().int(), at: z.string(), tokenId: z.string().nullable(), role: z.string(), action: z.string(), target: z.string(), reason: z.string().nullable(), prevHash: z.string(), hash: z.string() })

@@ -19,9 +19,7 @@ import type { EnrollRequest } from "../enrollment/service.ts";
 import { ApiError } from "../errors.ts";
 import { EnrollBody } from "./enrollments.ts";
 import { trialWithProtocol } from "./participant-access.ts";
-import { TrialParam, WriteErrorResponses } from "./shared.ts";
-
-const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { "application/json": { schema } } });
+import { json, TrialParam, WriteErrorResponses } from "./shared.ts";
 
 const RowResult = z
   .object({

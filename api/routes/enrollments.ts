@@ -3,7 +3,7 @@ import { actorOf, requireRole, type AppEnv } from "../context.ts";
 import { view } from "../enrollment/service.ts";
 import { notFound } from "../errors.ts";
 import { ALL_SITES, siteScope } from "../store/store.ts";
-import { ErrorResponses, TrialParam, WriteErrorResponses } from "./shared.ts";
+import { ErrorResponses, json, TrialParam, WriteErrorResponses } from "./shared.ts";
 
 const CovariateValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
@@ -29,8 +29,6 @@ export const Participant = z
     repeat: z.boolean(),
   })
   .openapi("Participant");
-
-const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { "application/json": { schema } } });
 
 export function enrollmentRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(

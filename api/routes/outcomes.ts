@@ -14,9 +14,7 @@ import { PUBLIC_ID_RE } from "../pseudonym.ts";
 import type { EnrollmentRecord, OutcomeValue } from "../store/store.ts";
 import type { ErrorIssue } from "../errors.ts";
 import { appendBatch, participantTarget, scopeOf, trialWithProtocol } from "./participant-access.ts";
-import { TrialParam, WriteErrorResponses } from "./shared.ts";
-
-const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { "application/json": { schema } } });
+import { json, TrialParam, WriteErrorResponses } from "./shared.ts";
 
 /** Most values in one request. */
 export const MAX_OUTCOME_VALUES = 10_000;

@@ -15,11 +15,9 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { TARGET_GROUPS } from "../../protocols/schema.ts";
 import { validateCovariates, type CovariateValue } from "../../protocols/index.ts";
 import { actorOf, requireRole, type AppEnv } from "../context.ts";
-import { ApiError } from "../errors.ts";
+import { ApiError, bilingual } from "../errors.ts";
 import { appendBatch, participantInScope, participantTarget, scopeOf, trialWithProtocol } from "./participant-access.ts";
-import { TrialParam, WriteErrorResponses } from "./shared.ts";
-
-const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { "application/json": { schema } } });
+import { json, TrialParam, WriteErrorResponses } from "./shared.ts";
 
 const ParticipantId = z.string().min(1).max(40).openapi({ description: "The per-trial public participant id", example: "p-abcd-efgh-jkmn-pqrs" });
 const Reason = z.string().trim().min(3).max(2000).openapi({ description: "Why (kept in the audit log). No CPR numbers." });
@@ -41,7 +39,6 @@ const CorrectionView = z
 const FlagBody = z.strictObject({ participant_id: ParticipantId, reason: Reason }).openapi("ErrorFlagRequest");
 const FlagView = z.object({ participant_id: z.string(), reason: z.string(), at: z.string() }).openapi("ErrorFlag");
 
-const bilingual = (m: { da: string; en: string }) => `${m.da} / ${m.en}`;
 
 export function participantChangeRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(

@@ -38,9 +38,7 @@ import {
 import { PUBLIC_ID_RE } from "../pseudonym.ts";
 import type { EnrollmentRecord, OutcomeValue } from "../store/store.ts";
 import { appendBatch, participantInScope, participantTarget, scopeOf, trialWithProtocol } from "./participant-access.ts";
-import { ErrorResponses, TrialParam, WriteErrorResponses } from "./shared.ts";
-
-const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { "application/json": { schema } } });
+import { ErrorResponses, json, TrialParam, WriteErrorResponses } from "./shared.ts";
 
 /** Most measurements in one request (each is written with its audit entry). */
 export const MAX_PROGRESSION_MEASUREMENTS = 2_000;

@@ -10,9 +10,7 @@ import { ApiError, notFound } from "../errors.ts";
 import { DeriveError } from "../register/derive.ts";
 import { RegisterImportError } from "../register/import-error.ts";
 import { UploadTooLargeError } from "../register-port.ts";
-import { TrialParam, WriteErrorResponses } from "./shared.ts";
-
-const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { "application/json": { schema } } });
+import { json, TrialParam, WriteErrorResponses } from "./shared.ts";
 
 const Query = z.object({
   person_key: z.enum(["cpr", "pseudonym"]).default("cpr").openapi({ description: "What the person column holds: CPR numbers (pseudonymized on the way in, never stored) or pseudonyms" }),

@@ -29,3 +29,6 @@ export const WriteErrorResponses = {
   413: { description: "Body too large", content: errorContent },
   422: { description: "Understood but refused by the protocol", content: errorContent },
 } as const;
+
+/** A JSON request or response body with its schema, as @hono/zod-openapi declares it. */
+export const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { "application/json": { schema } } });

@@ -5,7 +5,7 @@ import { actorOf, requireRole, type AppEnv } from "../context.ts";
 import type { Principal } from "../tokens.ts";
 import { protocolOfVersion } from "../enrollment/service.ts";
 import { ApiError, notFound } from "../errors.ts";
-import { ErrorResponses, TrialParam, WriteErrorResponses } from "./shared.ts";
+import { ErrorResponses, json, TrialParam, WriteErrorResponses } from "./shared.ts";
 
 const TrialSummary = z
   .object({
@@ -24,8 +24,6 @@ const TrialSummary = z
     enrolled_by_site_and_arm: z.array(z.object({ site: z.string(), arm: z.string(), n: z.number().int() })).optional(),
   })
   .openapi("TrialSummary");
-
-const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { "application/json": { schema } } });
 
 export function trialRoutes(app: OpenAPIHono<AppEnv>): void {
   const summary = async (deps: AppEnv["Variables"]["deps"], trialId: string, principal: Principal | null) => {
