@@ -4,6 +4,7 @@
  * none (a Worker), the route answers 501.
  */
 import type { AuditDraft } from "./audit.ts";
+import type { RegisterOutcomeRow } from "./register/derive.ts";
 import type { TrialImportResult } from "./register/trial-import.ts";
 import type { TrialRecord } from "./store/store.ts";
 
@@ -22,7 +23,14 @@ export interface RegisterBackend {
   readonly maxBytes: number;
   /** Imports the extract and derives the trial's register outcomes; one import at a time. */
   importUpload(upload: RegisterUpload): Promise<TrialImportResult>;
+  /** The stored values of one derived register outcome of a trial (none before an import). */
+  readOutcome(trial: string, outcome: string): Promise<RegisterOutcomeRow[]>;
   close(): Promise<void>;
+}
+
+/** The analysis data set's reader of register outcomes for one trial, where there is a backend. */
+export function registerOutcomeReader(backend: RegisterBackend | undefined, trial: string): ((outcome: string) => Promise<RegisterOutcomeRow[]>) | undefined {
+  return backend && ((outcome) => backend.readOutcome(trial, outcome));
 }
 
 /** The upload was larger than `maxBytes`. */

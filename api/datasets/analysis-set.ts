@@ -25,18 +25,17 @@
  *
  * Outcome values: site-recorded values come from the store, the latest recorded value per
  * participant and outcome winning (a re-recorded value corrects the earlier one), values observed
- * after a withdrawal's effective day left out. Register outcomes
- * come from the register module's derived values (`readRegisterOutcome`) when the store can give a
- * DuckDB connection to them; values the store holds with `source: register` are the fallback.
+ * after a withdrawal's effective day left out. Register outcomes come from the register module's
+ * derived values through the server's register backend (`options.registerOutcomes`); values the
+ * store holds with `source: register` are the fallback.
  *
  * Note on covariates: the allocation saw the values as entered; the corrected values are what the
  * analysis adjusts for. `stratum` keeps the allocation's own stratum.
  */
-import type { DuckDBConnection } from "@duckdb/node-api";
 import type { DataColumn, DataSet } from "../../analysis/plan.ts";
 import { outcomeColumns, type Protocol } from "../../protocols/index.ts";
 import { PROGRESSION_OUTCOME } from "../progression/measurements.ts";
-import { readRegisterOutcome, type RegisterOutcomeRow } from "../register/derive.ts";
+import type { RegisterOutcomeRow } from "../register/derive.ts";
 import type { JsonValue, ReadScope, Store } from "../store/store.ts";
 
 /** One cell of the row view: text, a number, or missing. */
@@ -55,8 +54,8 @@ export interface AnalysisDataSet extends DataSet {
 
 export interface AnalysisDataSetOptions {
   /**
-   * Reads the derived values of a register outcome (by outcome id). Default: through the store's
-   * DuckDB connection when it has one (the DuckDB store), else none.
+   * Reads the derived values of a register outcome (by outcome id): `registerOutcomeReader` of the
+   * server's register backend. Without it, register outcomes are missing (NaN).
    */
   registerOutcomes?: (outcomeId: string) => Promise<RegisterOutcomeRow[] | null>;
 }
@@ -78,22 +77,6 @@ const asNumber = (v: JsonValue | undefined): number => {
   return NaN;
 };
 const asText = (v: JsonValue | undefined): string | null => (v === undefined || v === null || v === "" ? null : typeof v === "object" ? JSON.stringify(v) : String(v));
-
-/** Register-derived values through the DuckDB store's own connection, if the store has one. */
-function registerReaderOf(store: Store, trialId: string): AnalysisDataSetOptions["registerOutcomes"] {
-  const connectable = store as Store & { connect?: () => Promise<DuckDBConnection> };
-  if (typeof connectable.connect !== "function") return undefined;
-  return async (outcomeId) => {
-    const connection = await connectable.connect!();
-    try {
-      const exists = await connection.runAndReadAll("SELECT 1 FROM information_schema.tables WHERE table_name = 'register_outcomes'");
-      if (exists.currentRowCount === 0) return null;
-      return await readRegisterOutcome(connection, trialId, outcomeId);
-    } finally {
-      connection.closeSync();
-    }
-  };
-}
 
 /**
  * Builds the analysis data set of `trialId` under `protocol` (normally the trial's current
@@ -183,7 +166,7 @@ export async function analysisDataset(
     if (!values) recorded.set(o.outcome, (values = new Array(n)));
     values[i] = { value: o.value, source: o.source };
   }
-  const readRegister = options.registerOutcomes ?? registerReaderOf(store, trialId);
+  const readRegister = options.registerOutcomes;
 
   for (const outcome of protocol.outcomes) {
     const cols = outcomeColumns(outcome);

@@ -14,6 +14,7 @@ import type { PseudonymKey } from "../pseudonym.ts";
 import { UploadTooLargeError, type RegisterBackend, type RegisterUpload } from "../register-port.ts";
 import type { Store } from "../store/store.ts";
 import type { Codebook } from "./codebook.ts";
+import { readRegisterOutcome } from "./derive.ts";
 import { importForTrial, type TrialImportResult } from "./trial-import.ts";
 
 export interface NodeRegisterBackendOptions {
@@ -32,7 +33,7 @@ export function nodeRegisterBackend(options: NodeRegisterBackendOptions): Regist
   let connection: Promise<DuckDBConnection> | null = null;
   let tail: Promise<unknown> = Promise.resolve();
 
-  async function run(upload: RegisterUpload): Promise<TrialImportResult> {
+  async function run(connection: DuckDBConnection, upload: RegisterUpload): Promise<TrialImportResult> {
     const dir = await mkdtemp(join(tmpdir(), "virker-register-"));
     try {
       const file = join(dir, upload.format === "parquet" ? "extract.parquet" : "extract.csv");
@@ -44,10 +45,9 @@ export function nodeRegisterBackend(options: NodeRegisterBackendOptions): Regist
         },
       });
       await pipeline(Readable.fromWeb(upload.body as import("node:stream/web").ReadableStream<Uint8Array>), limit, createWriteStream(file));
-      connection ??= options.connect();
       return await importForTrial({
         store: options.store,
-        connection: await connection,
+        connection,
         key: options.key,
         trial: upload.trial,
         file,
@@ -63,13 +63,17 @@ export function nodeRegisterBackend(options: NodeRegisterBackendOptions): Regist
     }
   }
 
+  // One connection, one statement at a time: imports and reads queue behind each other.
+  function queued<T>(task: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    const result = tail.then(async () => task(await (connection ??= options.connect())));
+    tail = result.catch(() => undefined);
+    return result;
+  }
+
   return {
     maxBytes,
-    importUpload(upload) {
-      const result = tail.then(() => run(upload));
-      tail = result.catch(() => undefined);
-      return result;
-    },
+    importUpload: (upload) => queued((c) => run(c, upload)),
+    readOutcome: (trial, outcome) => queued((c) => readRegisterOutcome(c, trial, outcome)),
     async close() {
       await tail;
       if (connection) (await connection).closeSync();

@@ -17,6 +17,7 @@ import { analysisDataset } from "../datasets/analysis-set.ts";
 import { assemblePackage, designInputs, PERSON_LEVEL_FILES, type AllocationRow, type PackageInput } from "../evidence/package.ts";
 import { MemoryEvidenceRepository, RepositoryError, type EvidenceRepository, type PackageRecord } from "../evidence/repository.ts";
 import type { Signer } from "../evidence/signing.ts";
+import { registerOutcomeReader } from "../register-port.ts";
 import { ALL_SITES, type JsonValue } from "../store/store.ts";
 import type { Principal } from "../tokens.ts";
 import { trialWithProtocol } from "./participant-access.ts";
@@ -190,7 +191,7 @@ export function evidenceRoutes(app: OpenAPIHono<AppEnv>, parts: EvidenceParts = 
 /** Builds, signs and stores a draft package of the trial as it stands; audited as a read of person-level data. */
 export async function draftPackage(deps: Deps, repository: EvidenceRepository, signer: Signer, trialId: string, draws: number | undefined, principal: Principal, riRunner?: PackageInput["riRunner"], counts: { assessed?: number; eligible?: number } = {}): Promise<PackageRecord> {
   const { record: trial, protocol } = await trialWithProtocol(deps, trialId);
-  const data = await analysisDataset(deps.store, trialId, protocol, ALL_SITES);
+  const data = await analysisDataset(deps.store, trialId, protocol, ALL_SITES, { registerOutcomes: registerOutcomeReader(deps.registers, trialId) });
   if (data.rows === 0) throw new ApiError(409, "conflict", "forsøget har ingen deltagere endnu / the trial has no participants yet");
   const enrollments = (await deps.store.listEnrollments(trialId, ALL_SITES)).sort((a, b) => a.sequence - b.sequence);
   const inputs = designInputs(protocol);

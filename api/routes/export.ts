@@ -11,6 +11,7 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { analysisDataset } from "../datasets/analysis-set.ts";
 import { datasetCsv, type ParquetWriter } from "../datasets/export-format.ts";
 import { actorOf, requireRole, type AppEnv } from "../context.ts";
+import { registerOutcomeReader } from "../register-port.ts";
 import { scopeOf, trialWithProtocol } from "./participant-access.ts";
 import { ErrorResponses, TrialParam } from "./shared.ts";
 
@@ -50,7 +51,7 @@ export function exportRoutes(app: OpenAPIHono<AppEnv>, parquet: ParquetWriter | 
       if (format === "parquet" && !parquet) {
         return c.json({ error: { code: "not_implemented", message: "Parquet kan ikke laves på denne server; brug format=csv / Parquet is not available on this server; use format=csv" } }, 501);
       }
-      const data = await analysisDataset(deps.store, trialId, protocol, scopeOf(principal));
+      const data = await analysisDataset(deps.store, trialId, protocol, scopeOf(principal), { registerOutcomes: registerOutcomeReader(deps.registers, trialId) });
       await deps.store.appendAudit(trialId, [
         { at: deps.clock().toISOString(), ...actorOf(principal), action: "dataset.export", target: `trial:${trialId}`, reason: `${format}, ${data.rows} rows` },
       ]);

@@ -7,7 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { analysisDataset, type AnalysisDataSet } from "../../../api/datasets/analysis-set.ts";
 import { protocolOfVersion } from "../../../api/enrollment/service.ts";
+import { pseudonymKey } from "../../../api/pseudonym.ts";
+import { nodeRegisterBackend } from "../../../api/register/backend-node.ts";
+import { DEFAULT_CODEBOOK_PATH, loadCodebookFile } from "../../../api/register/index.ts";
 import { ensureRegisterSchema } from "../../../api/register/schema.ts";
+import { registerOutcomeReader, type RegisterBackend } from "../../../api/register-port.ts";
 import type { DuckDbStore } from "../../../api/store/duckdb.ts";
 import { ALL_SITES, siteScope, type AuditDraft } from "../../../api/store/store.ts";
 import type { Protocol } from "../../../protocols/index.ts";
@@ -16,6 +20,9 @@ import { cprFor, harness, ipsEnrollment, NOW, type Harness } from "../harness.ts
 const TRIAL = "ips-severe-mental-illness";
 let h: Harness;
 let protocol: Protocol;
+let registers: RegisterBackend;
+/** The data set as the routes build it: register outcomes through the Node register backend. */
+const dataset = (scope = ALL_SITES) => analysisDataset(h.store, TRIAL, protocol, scope, { registerOutcomes: registerOutcomeReader(registers, TRIAL) });
 /** Public ids in enrollment order, and pseudonyms. */
 const ids: string[] = [];
 const pseudonyms: string[] = [];
@@ -24,6 +31,8 @@ const audit = (action: string): AuditDraft[] => [{ at, tokenId: null, role: "sys
 
 beforeAll(async () => {
   h = await harness();
+  const store = h.store as DuckDbStore;
+  registers = nodeRegisterBackend({ store, connect: () => store.connect(), key: pseudonymKey("a".repeat(64)), codebook: await loadCodebookFile(DEFAULT_CODEBOOK_PATH), clock: () => NOW });
   expect((await h.request("/v1/trials", { method: "POST", token: h.tokens.agency, json: { protocol_id: TRIAL } })).status).toBe(201);
   expect((await h.request(`/v1/trials/${TRIAL}/open`, { method: "POST", token: h.tokens.agency })).status).toBe(200);
   const plan: [string, string, Record<string, unknown>][] = [
@@ -85,6 +94,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
+  await registers.close();
   await h.close();
 });
 
@@ -92,7 +102,7 @@ const col = (d: AnalysisDataSet, name: string) => Array.from(d.columns.get(name)
 
 describe("analysisDataset", () => {
   it("has one row per participant in allocation order, with the documented columns", async () => {
-    const d = await analysisDataset(h.store, TRIAL, protocol, ALL_SITES);
+    const d = await dataset();
     expect(d.rows).toBe(4);
     expect(d.names).toEqual([
       "participant_id", "arm", "site", "stratum", "sequence", "protocol_version", "enrolled_at", "target_group",
@@ -111,7 +121,7 @@ describe("analysisDataset", () => {
   });
 
   it("applies baseline corrections (latest wins), booleans as 0/1, categories as text", async () => {
-    const d = await analysisDataset(h.store, TRIAL, protocol, ALL_SITES);
+    const d = await dataset();
     expect(d.columns.get("hours_ordinary_work")).toBeInstanceOf(Float64Array);
     expect(col(d, "hours_ordinary_work")).toEqual([0, 12, 0, 0]);
     expect(col(d, "education")).toEqual(["basic", "basic", "higher", "basic"]);
@@ -125,14 +135,14 @@ describe("analysisDataset", () => {
   });
 
   it("marks withdrawals and randomized-in-error flags without dropping anyone", async () => {
-    const d = await analysisDataset(h.store, TRIAL, protocol, ALL_SITES);
+    const d = await dataset();
     expect(col(d, "withdrawn")).toEqual([0, 0, 1, 0]);
     expect(col(d, "withdrawn_on")).toEqual([null, null, "2026-06-15", null]);
     expect(col(d, "randomized_in_error")).toEqual([0, 0, 0, 1]);
   });
 
   it("fills recorded outcomes (latest wins) and register-derived outcomes; missing is NaN", async () => {
-    const d = await analysisDataset(h.store, TRIAL, protocol, ALL_SITES);
+    const d = await dataset();
     expect(col(d, "work_or_education_78w")).toEqual([1, 1, NaN, NaN]);
     expect(col(d, "self_supporting_78w")).toEqual([NaN, NaN, NaN, 1]);
     expect(col(d, "weeks_on_benefit_78")).toEqual([NaN, NaN, 30, NaN]);
@@ -142,7 +152,7 @@ describe("analysisDataset", () => {
   });
 
   it("gives the same data as row objects, missing as null", async () => {
-    const d = await analysisDataset(h.store, TRIAL, protocol, ALL_SITES);
+    const d = await dataset();
     expect(d.records).toHaveLength(4);
     expect(d.records[2]).toMatchObject({ participant_id: ids[2], site: "101", female: 0, withdrawn: 1, withdrawn_on: "2026-06-15", work_or_education_78w: null, weeks_on_benefit_78: 30 });
     expect(Object.keys(d.records[0])).toEqual(d.names);
@@ -150,7 +160,7 @@ describe("analysisDataset", () => {
   });
 
   it("sees only the scope's participants", async () => {
-    const d = await analysisDataset(h.store, TRIAL, protocol, siteScope("101"));
+    const d = await dataset(siteScope("101"));
     expect(d.rows).toBe(2);
     expect(col(d, "participant_id")).toEqual([ids[0], ids[2]]);
     expect(col(d, "withdrawn")).toEqual([0, 1]);
@@ -158,7 +168,15 @@ describe("analysisDataset", () => {
     expect(col(d, "weeks_on_benefit_78")).toEqual([NaN, 30]);
   });
 
-  it("takes register values from an injected reader (stores without DuckDB)", async () => {
+  it("leaves register outcomes missing where the server has no register backend", async () => {
+    const d = await analysisDataset(h.store, TRIAL, protocol, ALL_SITES);
+    expect(col(d, "time_to_job_time")).toEqual([NaN, NaN, NaN, NaN]);
+    expect(col(d, "weeks_on_benefit_78")).toEqual([NaN, NaN, NaN, NaN]);
+    // A value the site recorded for a register outcome stays.
+    expect(col(d, "weeks_self_supporting_78")).toEqual([NaN, NaN, 3, NaN]);
+  });
+
+  it("takes register values from any injected reader", async () => {
     const d = await analysisDataset(h.store, TRIAL, protocol, ALL_SITES, {
       registerOutcomes: async (outcome) => (outcome === "weeks_self_supporting_78" ? [{ pseudonym: pseudonyms[1], value: 7, event: null, reason: null }] : null),
     });
