@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import type { CliIO } from "./main.ts";
-import { progressBar } from "./import.ts";
+import { progressBar } from "./progress.ts";
 
 const USAGE = "usage: virker demo [--fresh] [--port 8787] [--db data/virker.duckdb] [--seed 2026] [--scale 1] [--exit]\n";
 
@@ -58,9 +58,10 @@ export async function demo(args: string[], io: CliIO): Promise<number> {
     }
   }
 
-  // Simulated time: the clock stands still at what the simulation says, and never runs backwards.
+  // Simulated time: while the demo fills the database the clock shows what the simulation says (moving
+  // only forwards, since the steps come in time order); afterwards it is the real clock again.
   let simulated: number | null = null;
-  const clock = () => new Date(simulated === null ? Date.now() : Math.max(simulated, 0));
+  const clock = () => new Date(simulated ?? Date.now());
   const { startNodeServer } = await import("../node.ts");
   const server = await startNodeServer({ port, hostname: "127.0.0.1", db, clock });
   const base = `http://127.0.0.1:${server.port}`;

@@ -10,7 +10,7 @@ import { ApiError, notFound } from "../errors.ts";
 import { DeriveError } from "../register/derive.ts";
 import { RegisterImportError } from "../register/import-error.ts";
 import { UploadTooLargeError } from "../register-port.ts";
-import { json, TrialParam, WriteErrorResponses } from "./shared.ts";
+import { ErrorBody, json, TrialParam, WriteErrorResponses } from "./shared.ts";
 
 const Query = z.object({
   person_key: z.enum(["cpr", "pseudonym"]).default("cpr").openapi({ description: "What the person column holds: CPR numbers (pseudonymized on the way in, never stored) or pseudonyms" }),
@@ -65,8 +65,8 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>): void {
       responses: {
         200: { description: "The import and derivation report", ...json(ImportReport) },
         ...WriteErrorResponses,
-        415: { description: "Not CSV or Parquet", ...json(z.object({ error: z.object({ code: z.string(), message: z.string() }) })) },
-        501: { description: "This server has no register store", ...json(z.object({ error: z.object({ code: z.string(), message: z.string() }) })) },
+        415: { description: "Not CSV or Parquet", ...json(ErrorBody) },
+        501: { description: "This server has no register store", ...json(ErrorBody) },
       },
     }),
     async (c) => {

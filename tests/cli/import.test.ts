@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../api/app.ts";
-import { progressBar } from "../../api/cli/import.ts";
+import { progressBar } from "../../api/cli/progress.ts";
 import { main } from "../../api/cli/main.ts";
 import { loadPseudonymKey } from "../../api/keys-node.ts";
 import { protocolsFromFolder } from "../../api/protocol-source-node.ts";
