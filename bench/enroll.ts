@@ -12,11 +12,11 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { main } from "../api/cli/main.ts";
+import { load, nextCpr, quantile, type Run } from "./http-load.ts";
 
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" }, connections: { type: "string", default: "8,16,32,64" }, "bulk-rows": { type: "string", default: "100000" }, "cpu-prof": { type: "string" } } });
 const seconds = Number(values.seconds);
@@ -55,53 +55,6 @@ function start(args: string[]): Promise<number> {
 }
 
 const SITES = ["101", "751", "461", "851"];
-let citizen = 0;
-/** A distinct valid CPR per call: born 1970–99 (7th digit 0: the 1900s), up to 10 million. */
-function nextCpr(): string {
-  const n = citizen++;
-  const day = String((n % 28) + 1).padStart(2, "0");
-  const month = String((Math.floor(n / 28) % 12) + 1).padStart(2, "0");
-  const year = String(70 + (Math.floor(n / 336) % 30));
-  return `${day}${month}${year}-${String(Math.floor(n / 10080)).padStart(4, "0")}`;
-}
-
-interface Run {
-  requests: number;
-  errors: number;
-  latencies: number[];
-}
-
-async function load(port: number, connections: number, makeRequest: () => { method: string; path: string; headers: Record<string, string>; body?: string }, expect: number[]): Promise<Run> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-  const run: Run = { requests: 0, errors: 0, latencies: [] };
-  const until = performance.now() + seconds * 1000;
-  const one = () =>
-    new Promise<void>((resolve) => {
-      const r = makeRequest();
-      const t0 = performance.now();
-      const req = http.request({ host: "127.0.0.1", port, method: r.method, path: r.path, headers: r.headers, agent }, (res) => {
-        res.resume();
-        res.on("end", () => {
-          run.latencies.push(performance.now() - t0);
-          run.requests++;
-          if (!expect.includes(res.statusCode ?? 0)) run.errors++;
-          resolve();
-        });
-      });
-      req.on("error", () => {
-        run.errors++;
-        resolve();
-      });
-      req.end(r.body);
-    });
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (performance.now() < until) await one();
-    }),
-  );
-  agent.destroy();
-  return run;
-}
 
 /**
  * CPU seconds (user + system) a child process has used, from /proc (Linux; null elsewhere). Shown
@@ -120,9 +73,6 @@ function cpuSeconds(pid: number | undefined): number | null {
 const cpuNote = (before: number | null, after: number | null, requests: number) =>
   before === null || after === null || requests === 0 ? "" : `  server CPU ${(((after - before) * 1e6) / requests).toFixed(0)} µs/request`;
 
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
 
 function report(label: string, connections: number, run: Run, note = ""): number {
   const sorted = run.latencies.sort((a, b) => a - b);
@@ -148,11 +98,12 @@ try {
   const covariates = { diagnosis: "bipolar", wants_ordinary_work: true, hours_ordinary_work: 0, female: true, age_band: "30-44", education: "basic", worked_last_5y: false, weeks_on_benefit_prior_52: 40 };
   console.log(`# ${seconds} s per run; machine load average at start: ${(await import("node:os")).loadavg()[0].toFixed(2)}`);
   for (const connections of connectionCounts) {
-    const bare = report("bare Hono route", connections, await load(barePort, connections, () => ({ method: "GET", path: "/", headers: {} }), [200]));
+    const bare = report("bare Hono route", connections, await load(barePort, seconds, connections, () => ({ method: "GET", path: "/", headers: {} }), [200]));
     let k = 0;
     const cpu0 = cpuSeconds(children[0].pid);
     const run = await load(
       port,
+      seconds,
       connections,
       () => {
         const site = SITES[k++ % SITES.length];

@@ -16,12 +16,12 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { main } from "../api/cli/main.ts";
+import { load, nextCpr, quantile, type Run } from "./http-load.ts";
 
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" }, connections: { type: "string", default: "8,32" } } });
 const seconds = Number(values.seconds);
@@ -112,53 +112,6 @@ async function waitFor(url: string): Promise<void> {
   throw new Error(`${url} did not answer within two minutes`);
 }
 
-let citizen = 0;
-/** A distinct valid CPR per call: born 1970-99 (7th digit 0: the 1900s). */
-function nextCpr(): string {
-  const n = citizen++;
-  const day = String((n % 28) + 1).padStart(2, "0");
-  const month = String((Math.floor(n / 28) % 12) + 1).padStart(2, "0");
-  const year = String(70 + (Math.floor(n / 336) % 30));
-  return `${day}${month}${year}-${String(Math.floor(n / 10080)).padStart(4, "0")}`;
-}
-
-interface Run {
-  requests: number;
-  errors: number;
-  latencies: number[];
-}
-
-async function load(port: number, connections: number, makeRequest: () => { method?: string; path: string; headers: Record<string, string>; body?: string }, expect = 201): Promise<Run> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-  const run: Run = { requests: 0, errors: 0, latencies: [] };
-  const until = performance.now() + seconds * 1000;
-  const one = () =>
-    new Promise<void>((done) => {
-      const r = makeRequest();
-      const t0 = performance.now();
-      const req = http.request({ host: "127.0.0.1", port, method: r.method ?? "POST", path: r.path, headers: r.headers, agent }, (res) => {
-        res.resume();
-        res.on("end", () => {
-          run.latencies.push(performance.now() - t0);
-          run.requests++;
-          if (res.statusCode !== expect) run.errors++;
-          done();
-        });
-      });
-      req.on("error", () => {
-        run.errors++;
-        done();
-      });
-      req.end(r.body);
-    });
-  await Promise.all(Array.from({ length: connections }, async () => {
-    while (performance.now() < until) await one();
-  }));
-  agent.destroy();
-  return run;
-}
-
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
 function report(label: string, connections: number, run: Run, unit = "enrollments/s"): void {
   const sorted = run.latencies.sort((a, b) => a - b);
@@ -181,15 +134,15 @@ async function prepare(port: number, agency: string, trial: string): Promise<voi
 async function measure(label: string, port: number, siteTokens: Map<string, string>, trial: string, agency: string): Promise<void> {
   for (const connections of connectionCounts) {
     // Ceilings of the same server: a route without the store, and a read served by the trial's store.
-    report(`${label}: GET /health`, connections, await load(port, connections, () => ({ method: "GET", path: "/health", headers: {} }), 200), "requests/s");
+    report(`${label}: GET /health`, connections, await load(port, seconds, connections, () => ({ method: "GET", path: "/health", headers: {} }), [200]), "requests/s");
     const read = { method: "GET", path: `/v1/trials/${trial}/audit?limit=1`, headers: { authorization: `Bearer ${agency}` } };
-    report(`${label}: GET one audit entry`, connections, await load(port, connections, () => read, 200), "requests/s");
+    report(`${label}: GET one audit entry`, connections, await load(port, seconds, connections, () => read, [200]), "requests/s");
     let k = 0;
-    const run = await load(port, connections, () => {
+    const run = await load(port, seconds, connections, () => {
       const site = SITES[k++ % SITES.length];
       const body = JSON.stringify({ cpr: nextCpr(), site, target_group: "kontanthjaelp_aktivitetsparat", covariates, consent: true });
       return { path: `/v1/trials/${trial}/enrollments`, headers: { authorization: `Bearer ${siteTokens.get(site)}`, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) }, body };
-    });
+    }, [201]);
     report(`${label}: POST enrollment`, connections, run);
   }
 }
