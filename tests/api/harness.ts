@@ -9,16 +9,13 @@ import { protocolsFromFolder } from "../../api/protocol-source-node.ts";
 import { pseudonymKey } from "../../api/pseudonym.ts";
 import { openDuckDbStore } from "../../api/store/duckdb.ts";
 import type { Store } from "../../api/store/store.ts";
-import { createToken, type RandomBytes } from "../../api/tokens.ts";
-import { fastStream } from "../../analysis/design/index.ts";
+import { createToken } from "../../api/tokens.ts";
+import { cprFor, seededBytes } from "../fixtures.ts";
+
+export { cprFor, seededBytes };
 
 export const NOW = new Date("2026-06-01T10:00:00.000Z");
 
-/** Seeded bytes: deterministic tokens and trial seeds. */
-export function seededBytes(seed: number): RandomBytes {
-  const rng = fastStream(seed);
-  return (n) => Uint8Array.from({ length: n }, () => rng.nextUint32() & 0xff);
-}
 
 export interface Harness {
   app: App;
@@ -74,14 +71,6 @@ export async function harness(
   };
 }
 
-/** A valid CPR for someone born in the 1970s–90s (7th digit 0–3: 1900s), unique per n < 250,000. */
-export function cprFor(n: number): string {
-  const day = String((n % 28) + 1).padStart(2, "0");
-  const month = String((Math.floor(n / 28) % 12) + 1).padStart(2, "0");
-  const year = String(70 + (Math.floor(n / 336) % 30)).padStart(2, "0");
-  const serial = String(Math.floor(n / 10080)).padStart(4, "0");
-  return `${day}${month}${year}-${serial}`;
-}
 
 /** A valid IPS enrollment at a site. */
 export function ipsEnrollment(cpr: string, site: string, overrides: Record<string, unknown> = {}) {

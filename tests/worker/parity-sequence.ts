@@ -4,14 +4,11 @@
  * same trial seed, the same people in the same order. Both must give byte-identical allocations
  * and audit chains (parity.global-setup.ts runs the Node side before the Worker tests compare).
  */
-import { fastStream } from "../../analysis/design/index.ts";
+import { cprFor, seededBytes } from "../fixtures.ts";
 import type { AuditEntry } from "../../api/audit.ts";
 
-/** Seeded bytes: deterministic tokens and trial seeds. */
-export function seededBytes(seed: number): (n: number) => Uint8Array {
-  const rng = fastStream(seed);
-  return (n) => Uint8Array.from({ length: n }, () => rng.nextUint32() & 0xff);
-}
+
+export { cprFor, seededBytes };
 
 export const PARITY_SEED = 20260601;
 export const PARITY_TRIAL = "ips-parity";
@@ -24,14 +21,6 @@ export const PARITY_TOKENS = [
   { key: "aarhus", role: "municipality", site: "751", name: "Jobcenter Aarhus" },
 ] as const;
 
-/** A valid CPR for someone born in the 1970s-90s, unique per n < 250,000. */
-export function cprFor(n: number): string {
-  const day = String((n % 28) + 1).padStart(2, "0");
-  const month = String((Math.floor(n / 28) % 12) + 1).padStart(2, "0");
-  const year = String(70 + (Math.floor(n / 336) % 30)).padStart(2, "0");
-  const serial = String(Math.floor(n / 10080)).padStart(4, "0");
-  return `${day}${month}${year}-${serial}`;
-}
 
 /** An eligible IPS enrollment for person n at a site, with covariates that vary with n. */
 export function ipsEnrollment(n: number, site: string) {
