@@ -8,7 +8,7 @@
  * of sync. This script lists each missing one with its version and the os/cpu/libc read from its
  * name, marked optional, so `npm ci` skips it here and installs it on the platform it is for.
  *
- * Usage: node scripts/lock-optional-platforms.mjs [--check]   (--check exits 1 if entries are missing)
+ * Usage: node .ci/lock-optional-platforms.mjs [--check]   (--check exits 1 if entries are missing)
  */
 import { readFileSync, writeFileSync } from "node:fs";
 
