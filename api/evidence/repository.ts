@@ -2,7 +2,10 @@
  * Where evidence packages are kept: the files of each package (content-addressed: the id is the
  * hash of its manifest) and a small record of its state. A draft becomes published once and then
  * never changes; a re-analysis is a new package naming its predecessor. The memory repository
- * serves tests and the Worker's default; Node keeps packages in a folder (repository-node.ts).
+ * serves tests and servers without a signing key; Node keeps packages in a folder
+ * (repository-node.ts), a Worker in an R2 bucket (repository-r2.ts). Every repository keeps the
+ * contract of tests/evidence/repository-contract.ts: of two racing writers of one record exactly
+ * one wins, whatever the storage.
  */
 import type { Manifest } from "./package.ts";
 
@@ -37,6 +40,11 @@ export interface EvidenceRepository {
   publish(id: string, at: string): Promise<PackageRecord>;
 }
 
+/** Records oldest first (by creation time, then id), the order `list` promises. */
+export function sortRecords(records: PackageRecord[]): PackageRecord[] {
+  return records.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
 export class MemoryEvidenceRepository implements EvidenceRepository {
   private readonly records = new Map<string, PackageRecord>();
   private readonly files = new Map<string, ReadonlyMap<string, Uint8Array>>();
@@ -51,7 +59,7 @@ export class MemoryEvidenceRepository implements EvidenceRepository {
     return r ? { ...r } : null;
   }
   async list(): Promise<PackageRecord[]> {
-    return [...this.records.values()].map((r) => ({ ...r }));
+    return sortRecords([...this.records.values()].map((r) => ({ ...r })));
   }
   async file(id: string, path: string): Promise<Uint8Array | null> {
     return this.files.get(id)?.get(path) ?? null;

@@ -1,6 +1,7 @@
 /**
- * The folder repository of the Node server: a package is written as its files (a folder
- * `virker verify` accepts as it is), listed oldest first, published once, then read-only.
+ * The repositories Node runs: the shared contract (repository-contract.ts) for the memory and
+ * folder repositories, and what only the folder promises: a package is written as its files (a
+ * folder `virker verify` accepts as it is) and is read-only once published.
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,13 +9,18 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../api/cli/main.ts";
 import { assemblePackage } from "../../api/evidence/package.ts";
-import { RepositoryError } from "../../api/evidence/repository.ts";
+import { MemoryEvidenceRepository, RepositoryError } from "../../api/evidence/repository.ts";
 import { DirectoryEvidenceRepository } from "../../api/evidence/repository-node.ts";
 import { generateSigningJwk, signerFromJwk } from "../../api/evidence/signing.ts";
+import { repositoryContract } from "./repository-contract.ts";
 import { syntheticIpsTrial } from "./synthetic-trial.ts";
 
 const root = mkdtempSync(join(tmpdir(), "virker-repository-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+repositoryContract("memory", () => new MemoryEvidenceRepository());
+let folders = 0;
+repositoryContract("folder", () => new DirectoryEvidenceRepository(join(root, `contract-${++folders}`)));
 
 describe("folder repository", () => {
   it("stores, lists, publishes once and leaves a verifiable, read-only folder", async () => {
