@@ -3,8 +3,10 @@
  * packages in a temp folder, then:
  * - the data the build ships holds the packages' public parts only;
  * - in Chromium (Debian's, through playwright-core), each page opened from the API on 127.0.0.1:
- *   the knowledge bank's pooled numbers equal analysis/'s REML meta-analysis of the same packages'
- *   site estimates (computed here, independently of the page's grouping), the plots are drawn, a
+ *   the knowledge bank's cells (intervention × target group × outcome, grouped here by the rule
+ *   the page states, independently of its code) and their pooled numbers equal analysis/'s REML
+ *   meta-analysis of the same packages' estimates, the plots are drawn, the business case names
+ *   the cell each target group's effect comes from, a
  *   count on the business-case page changes the totals, the ICC on the design page changes the
  *   sample size; screenshots go to a temp folder; no request may leave 127.0.0.1.
  * Skipped with a message without /usr/bin/chromium locally; in CI the browser part must run.
@@ -20,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { metaAnalysis } from "../../analysis/estimators/meta-analysis.ts";
 import { buildNotebooks } from "../../notebooks/build.ts";
 import { harness, type Harness } from "../api/harness.ts";
-import { writeDemoPackages, type WrittenPackage } from "./packages.ts";
+import { DEMO_PACKAGES, writeDemoPackages, type WrittenPackage } from "./packages.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const available = existsSync(CHROMIUM);
@@ -34,7 +36,8 @@ let buildMs = 0;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "virker-notebooks-"));
-  packages = writeDemoPackages(join(dir, "evidence"));
+  // The demo set, plus a trial with two target groups and no subgroup by target group (mixed cell).
+  packages = writeDemoPackages(join(dir, "evidence"), [...DEMO_PACKAGES, { trial: "brobygning-2026", protocol: "brobygning", n: 600, seed: 15 }]);
   // A draft beside them, as the server's repository keeps one: it must not be shown.
   cpSync(packages[0].dir, join(dir, "evidence", "ev-draft"), { recursive: true });
   writeFileSync(join(dir, "evidence", "ev-draft.record.json"), JSON.stringify({ id: "ev-draft", status: "draft" }));
@@ -49,23 +52,44 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Expected pooling: every package's site estimates grouped by arm × outcome, REML through analysis/. */
-function expectedPooling(): Map<string, { k: number; estimate: number; se: number; tau2: number; I2: number }> {
+type Expected = { k: number; estimate: number; se: number; tau2: number; I2: number } | { k: 1 };
+
+/**
+ * Expected cells by the page's stated rule, from the packages' evidence and protocols: every site
+ * to `arm|all|outcome`; a one-group trial's sites to its group; a several-group trial's subgroup
+ * rows by target group to each level's cell, or, without them, its sites to `arm|mixed|outcome`.
+ * Pooled by REML through analysis/ when k ≥ 2.
+ */
+function expectedCells(): Map<string, Expected> {
   const groups = new Map<string, { y: number[]; v: number[] }>();
+  const add = (key: string, y: number, se: number) => {
+    const g = groups.get(key) ?? { y: [], v: [] };
+    g.y.push(y);
+    g.v.push(se ** 2);
+    groups.set(key, g);
+  };
   for (const p of packages) {
+    const targetGroups = p.protocol.population.target_groups ?? [];
+    const byGroup = p.protocol.subgroups.filter((s) => s.variable === "target_group").map((s) => s.id ?? s.variable);
     for (const s of p.evidence.site_effects) {
-      const key = `${s.arm}|${s.outcome}`;
-      const g = groups.get(key) ?? { y: [], v: [] };
-      for (const site of s.sites) {
-        g.y.push(site.estimate);
-        g.v.push(site.std_error ** 2);
+      for (const site of s.sites) add(`${s.arm}|all|${s.outcome}`, site.estimate, site.std_error);
+      if (targetGroups.length === 1) {
+        for (const site of s.sites) add(`${s.arm}|${targetGroups[0]}|${s.outcome}`, site.estimate, site.std_error);
+        continue;
       }
-      groups.set(key, g);
+      const rows = p.evidence.results.filter((r) => r.outcome === s.outcome && r.contrast === s.contrast && r.subgroup !== null && byGroup.includes(r.subgroup.variable));
+      // The packages report subgroups by difference in means (= risk difference for a binary outcome).
+      expect(rows.every((r) => r.estimator === "difference_in_means")).toBe(true);
+      if (rows.length > 0) for (const r of rows) add(`${s.arm}|${r.subgroup!.level}|${s.outcome}`, r.estimate, r.std_error!);
+      else for (const site of s.sites) add(`${s.arm}|mixed|${s.outcome}`, site.estimate, site.std_error);
     }
   }
-  const out = new Map<string, { k: number; estimate: number; se: number; tau2: number; I2: number }>();
+  const out = new Map<string, Expected>();
   for (const [key, g] of groups) {
-    if (g.y.length < 2) continue;
+    if (g.y.length < 2) {
+      out.set(key, { k: 1 });
+      continue;
+    }
     const m = metaAnalysis(g.y, g.v, { method: "REML" });
     out.set(key, { k: g.y.length, estimate: m.pooled.estimate, se: m.pooled.std_error, tau2: m.tau2, I2: m.I2 });
   }
@@ -87,10 +111,14 @@ describe("notebooks build", () => {
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
   });
 
-  it("has at least two pooled cells to check (two mentoring trials, several sites each)", () => {
-    const expected = expectedPooling();
-    expect(expected.get("mentor|education_started_52w")?.k).toBe(12);
-    expect(expected.size).toBeGreaterThanOrEqual(5);
+  it("has pooled cells of every kind to check: all groups, one target group across trials, mixed", () => {
+    const expected = expectedCells();
+    // Two mentoring trials of six sites each; each reports all five target groups as subgroups.
+    expect(expected.get("mentor|all|education_started_52w")?.k).toBe(12);
+    expect(expected.get("mentor|kontanthjaelp_aktivitetsparat|education_started_52w")?.k).toBe(2);
+    // Brobygning has two target groups and subgroups by age only: its sites are mixed.
+    expect([...expected.keys()].some((k) => /\|mixed\|/.test(k))).toBe(true);
+    expect([...expected.values()].filter((e) => e.k >= 2).length).toBeGreaterThanOrEqual(10);
   });
 });
 
@@ -155,16 +183,19 @@ describe.skipIf(!available && !process.env.CI)("notebooks in Chromium, served by
     await page.close();
   }, 60_000);
 
-  it("knowledge bank: pooled numbers equal analysis/'s meta-analysis, and the forest plot is drawn", async () => {
+  it("knowledge bank: the cells and their pooled numbers equal analysis/'s meta-analysis, and the forest plot is drawn", async () => {
     const page = await open("/notebooks/vidensbank", "[data-testid=pooled-table] tbody tr");
     const rows = await page.locator("[data-testid=pooled-table] tbody tr").evaluateAll((trs) =>
       trs.map((tr) => ({ ...(tr as HTMLElement).dataset })),
     );
-    const expected = expectedPooling();
+    const expected = expectedCells();
+    expect(rows.map((r) => r.cell).sort()).toEqual([...expected.keys()].sort());
+    for (const r of rows) expect(r.group, r.cell).toBe(r.cell!.split("|")[1]);
     const pooledRows = rows.filter((r) => r.estimate !== "");
-    expect(pooledRows.map((r) => r.cell).sort()).toEqual([...expected.keys()].sort());
+    expect(pooledRows.map((r) => r.cell).sort()).toEqual([...expected].filter(([, e]) => e.k >= 2).map(([k]) => k).sort());
     for (const r of pooledRows) {
       const e = expected.get(r.cell!)!;
+      if (!("estimate" in e)) throw new Error(`${r.cell}: expected one estimate`);
       expect(Number(r.k), r.cell).toBe(e.k);
       expect(Number(r.estimate), r.cell).toBeCloseTo(e.estimate, 12);
       expect(Number(r.se), r.cell).toBeCloseTo(e.se, 12);
@@ -189,7 +220,28 @@ describe.skipIf(!available && !process.env.CI)("notebooks in Chromium, served by
     expect(await text(page, "participants")).not.toBe(before.n);
     expect(await text(page, "net-total")).not.toBe(before.net);
     expect(await text(page, "cost")).not.toBe(before.cost);
+    // Each target group's effect names its cell: the group's own, or the all-groups cell as a fallback.
+    const keys = new Set(expectedCells().keys());
+    const sources = async () => {
+      const rows = await page.locator("[data-testid=effect-sources] tbody tr").evaluateAll((trs) => trs.map((tr) => ({ ...(tr as HTMLElement).dataset })));
+      expect(rows.length).toBeGreaterThan(0);
+      for (const s of rows) {
+        const [, group] = s.successCell!.split("|");
+        expect(keys.has(s.successCell!), s.successCell).toBe(true);
+        if (group !== s.group) expect([group, s.fallback], s.group).toEqual(["all", "true"]);
+      }
+      return rows.map((s) => s.successCell!.split("|")[1] === s.group);
+    };
+    // The first intervention is brobygning: two target groups, no subgroup by target group, so every group falls back.
+    expect(await sources()).toEqual([false, false]);
     await shot(page, "business-case");
+    // Mentoring: both trials report every target group, so each group has its own cell.
+    const select = page.locator("select").first();
+    const labels = await select.locator("option").allInnerTexts();
+    await select.selectOption({ index: labels.findIndex((l) => l.startsWith("Mentor /")) });
+    await page.waitForFunction(() => document.querySelector("[data-testid=effect-sources] tbody tr")?.getAttribute("data-success-cell")?.startsWith("mentor|"));
+    expect(await sources()).toEqual([true, true, true, true, true]);
+    await shot(page, "business-case-mentor");
     await page.close();
   }, 60_000);
 

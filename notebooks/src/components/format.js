@@ -33,3 +33,7 @@ export const TARGET_GROUPS = {
 };
 
 export const targetGroupLabel = (g) => TARGET_GROUPS[g] ?? g;
+
+/** A knowledge-bank cell's target group, including the all-groups and mixed-groups cells (knowledge.js). */
+export const cellGroupLabel = (g) =>
+  g === "all" ? "Alle målgrupper / All target groups" : g === "mixed" ? "Blandede målgrupper / Mixed target groups" : targetGroupLabel(g);

@@ -23,6 +23,7 @@ interface ProtocolJson {
   arms: { id: string; label: unknown; control?: boolean; ratio: number; cost?: { dkk_per_participant: number } }[];
   sites: { id: string; name: string }[];
   outcomes: { id: string; label: unknown; type: string; benefit?: string; role?: string; time?: { week?: number; from?: number; to?: number } }[];
+  subgroups?: { id?: string; variable: string; levels: unknown[] }[];
   analysis: { primary_outcome: string; alpha?: number };
   economics?: { weekly_benefit_dkk?: number; discount_rate?: number; price_year?: number };
 }
@@ -60,6 +61,8 @@ for (const folder of folders) {
       sites: p.sites.map((s) => ({ id: s.id, name: s.name })),
       arms: p.arms.map((a) => ({ id: a.id, label: bilingual(a.label), control: a.control === true, cost: a.cost?.dkk_per_participant ?? null })),
       outcomes: p.outcomes.map((o) => ({ id: o.id, label: bilingual(o.label), type: o.type, benefit: o.benefit ?? "higher", role: o.role ?? null, time: o.time ?? null })),
+      // The knowledge bank needs to know which subgroup is the target group (knowledge.js).
+      subgroups: (p.subgroups ?? []).map((s) => ({ id: s.id ?? s.variable, variable: s.variable })),
       primary_outcome: p.analysis.primary_outcome,
       alpha: p.analysis.alpha ?? 0.05,
       economics: p.economics ?? null,
