@@ -28,7 +28,7 @@ import { RepositoryError, sortRecords, type EvidenceRepository, type PackageReco
 /** The part of the Workers runtime's `R2Bucket` this repository uses (structural, so Node's type-check needs no Workers types). */
 export interface R2BucketLike {
   head(key: string): Promise<{ etag: string } | null>;
-  get(key: string): Promise<{ etag: string; arrayBuffer(): Promise<ArrayBuffer>; text(): Promise<string> } | null>;
+  get(key: string): Promise<{ httpEtag: string; arrayBuffer(): Promise<ArrayBuffer>; text(): Promise<string> } | null>;
   put(key: string, value: ArrayBuffer | ArrayBufferView | string, options?: { onlyIf?: Headers; httpMetadata?: { contentType?: string } }): Promise<{ etag: string } | null>;
   list(options: { prefix: string; delimiter: string; cursor?: string }): Promise<{ objects: { key: string }[]; truncated: boolean; cursor?: string }>;
 }
@@ -68,10 +68,10 @@ export class R2EvidenceRepository implements EvidenceRepository {
     if (created === null) throw new RepositoryError("exists", `package ${record.id} exists`);
   }
 
-  private async read(id: string): Promise<{ record: PackageRecord; etag: string } | null> {
+  private async read(id: string): Promise<{ record: PackageRecord; httpEtag: string } | null> {
     if (!ID.test(id)) return null;
     const object = await this.bucket.get(this.recordKey(id));
-    return object === null ? null : { record: JSON.parse(await object.text()) as PackageRecord, etag: object.etag };
+    return object === null ? null : { record: JSON.parse(await object.text()) as PackageRecord, httpEtag: object.httpEtag };
   }
 
   async get(id: string): Promise<PackageRecord | null> {
@@ -106,7 +106,7 @@ export class R2EvidenceRepository implements EvidenceRepository {
     if (!current) throw new RepositoryError("not_found", `no package ${id}`);
     if (current.record.status === "published") throw new RepositoryError("published", `package ${id} is already published`);
     const published: PackageRecord = { ...current.record, status: "published", published_at: at };
-    const written = await this.bucket.put(this.recordKey(id), JSON.stringify(published), { onlyIf: new Headers({ "if-match": current.etag }), httpMetadata: { contentType: "application/json" } });
+    const written = await this.bucket.put(this.recordKey(id), JSON.stringify(published), { onlyIf: new Headers({ "if-match": current.httpEtag }), httpMetadata: { contentType: "application/json" } });
     // The record changed since we read it: the only change a record ever sees is its publication,
     // so another publish won the race.
     if (written === null) throw new RepositoryError("published", `package ${id} is already published`);

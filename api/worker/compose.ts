@@ -3,8 +3,16 @@
  * adapter, the protocols are the bundled files, the pseudonym key is the Worker secret
  * `VIRKER_PSEUDONYM_KEY`, the clock is the runtime's and randomness is Web Crypto's, unless a test
  * or benchmark in the same isolate pinned them with `setWorkerParts`.
+ *
+ * Evidence packages: signed with the secret `VIRKER_SIGNING_KEY` (an Ed25519 private JWK, as
+ * `virker key create` prints it) and kept in the R2 bucket `VIRKER_EVIDENCE`, which the Worker and
+ * every trial's object share, so a package drafted in an object is read and published by the
+ * Worker. Randomization inference runs in the request, in turn (no threads on Workers).
  */
 import { createApp, type App } from "../app.ts";
+import type { EvidenceParts } from "../routes/evidence.ts";
+import { R2EvidenceRepository } from "../evidence/repository-r2.ts";
+import { signerFromJwk, type Signer } from "../evidence/signing.ts";
 import { keyFingerprint, pseudonymKey } from "../pseudonym.ts";
 import { DurableStore, type DurableStoreBindings, type DurableStoreOptions } from "../store/durable.ts";
 import type { RandomBytes } from "../tokens.ts";
@@ -13,8 +21,10 @@ import { bundledProtocols } from "./protocols.ts";
 export interface WorkerEnv extends DurableStoreBindings {
   /** Secret: hex or base64 of at least 32 bytes. Without it every request answers 503. */
   VIRKER_PSEUDONYM_KEY?: string;
-  /** Secret: the evidence-package signing key (kept for the evidence routes). */
+  /** Secret: the evidence-package signing key, an Ed25519 private JWK as JSON. Without it analyses answer 501. */
   VIRKER_SIGNING_KEY?: string;
+  /** R2 bucket of the evidence packages (wrangler.toml). Needed when VIRKER_SIGNING_KEY is set. */
+  VIRKER_EVIDENCE?: R2Bucket;
   /** Secret: enables `POST /v1/admin/tokens` for whoever presents it (first tokens of a deployment). */
   VIRKER_ADMIN_TOKEN?: string;
   /** Prefix of the Durable Object names (default none): several deployments on one account. */
@@ -59,9 +69,43 @@ export async function buildWorkerApp(env: WorkerEnv, local?: DurableStoreOptions
     throw new WorkerConfigError("VIRKER_PSEUDONYM_KEY er ikke sat / the Worker secret VIRKER_PSEUDONYM_KEY is not set");
   }
   const key = pseudonymKey(secret);
+  const evidence = await evidenceParts(env);
   const store = new DurableStore(env, { namespace: env.VIRKER_NAMESPACE ?? "", local });
   await store.bindKeyFingerprint(keyFingerprint(key));
-  return createApp({ store, key, protocols: protocols(), clock: overrides.clock, random: overrides.random });
+  return createApp({ store, key, protocols: protocols(), clock: overrides.clock, random: overrides.random, evidence });
+}
+
+const signers = new Map<string, Promise<Signer>>();
+
+/** The signer of a `VIRKER_SIGNING_KEY` value. @throws WorkerConfigError if it is not an Ed25519 private JWK. */
+export async function workerSigner(secret: string): Promise<Signer> {
+  let signer = signers.get(secret);
+  if (signer === undefined) {
+    signer = (async () => signerFromJwk(JSON.parse(secret) as JsonWebKey))();
+    signers.set(secret, signer);
+    signer.catch(() => signers.delete(secret));
+  }
+  try {
+    return await signer;
+  } catch {
+    throw new WorkerConfigError(
+      "VIRKER_SIGNING_KEY er ugyldig (forventede en privat Ed25519-nøgle som JWK, se `virker key create`) / the secret VIRKER_SIGNING_KEY is invalid (expected an Ed25519 private key as JWK JSON, see `virker key create`)",
+    );
+  }
+}
+
+/** Evidence parts of this environment: signer and R2 repository when configured; reading works without a signer. */
+async function evidenceParts(env: WorkerEnv): Promise<EvidenceParts | undefined> {
+  const secret = env.VIRKER_SIGNING_KEY;
+  const signer = typeof secret === "string" && secret.trim() !== "" ? await workerSigner(secret) : undefined;
+  const bucket = env.VIRKER_EVIDENCE;
+  if (bucket === undefined) {
+    if (signer !== undefined) {
+      throw new WorkerConfigError("R2-bucketten VIRKER_EVIDENCE mangler / the R2 binding VIRKER_EVIDENCE is missing (needed with VIRKER_SIGNING_KEY)");
+    }
+    return undefined;
+  }
+  return { signer, repository: new R2EvidenceRepository(bucket, env.VIRKER_NAMESPACE ?? "") };
 }
 
 /** One app per isolate or object, rebuilt when `setWorkerParts` changes the parts; its token cache is cleared every TOKEN_CACHE_MS. */

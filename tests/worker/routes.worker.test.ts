@@ -80,13 +80,10 @@ describe("enrollment through the trial's object", () => {
     expect(all.length).toBe(kbh.length + aarhus.length);
   });
 
-  it("answers 501 with a JSON error for what needs the Node server (register import, Parquet export, signed analyses)", async () => {
+  it("answers 501 with a JSON error for what needs the Node server (register import, Parquet export)", async () => {
     const reg = await request(`${TRIAL}/registers?format=csv&person_key=pseudonym`, { token: tokens.researcher, body: "person,week,code\n" });
     expect(reg.status).toBe(501);
     expect(await reg.json()).toMatchObject({ error: { code: "not_implemented" } });
-    const analysis = await request(`${TRIAL}/analyses`, { token: tokens.researcher, json: {} });
-    expect(analysis.status).toBe(501);
-    expect(await analysis.json()).toMatchObject({ error: { code: "not_implemented" } });
     const parquet = await request(`${TRIAL}/export?format=parquet`, { token: tokens.researcher });
     expect(parquet.status).toBe(501);
     expect(await parquet.json()).toMatchObject({ error: { code: "not_implemented" } });
