@@ -13,9 +13,10 @@ import { multiplicityMethods, TARGET_GROUPS, type Protocol } from "../../protoco
 import type { Evidence, ForWhom } from "./schema.ts";
 
 /** Lower-cases the first letter only when the second is lower case too, so "IPS" and "CPR" stay. */
-const lowerFirst = (text: string) => (text.length > 1 && text[1] === text[1].toLowerCase() ? text[0].toLowerCase() + text.slice(1) : text);
+export const lowerFirst = (text: string) => (text.length > 1 && text[1] === text[1].toLowerCase() ? text[0].toLowerCase() + text.slice(1) : text);
 
-const fmt = (p: number, locale: "da" | "en") => {
+/** A p-value for a sentence: "= 0.012", or "< 0.001"; Danish with a decimal comma. */
+export const fmt = (p: number, locale: "da" | "en") => {
   const text = p < 0.001 ? "0.001" : p.toFixed(3);
   const shown = p < 0.001 ? `< ${text}` : `= ${text}`;
   return locale === "da" ? shown.replace(".", ",") : shown;

@@ -9,12 +9,18 @@ import { runPlan, type DataSet, type PlanOptions } from "../plan.ts";
 import { consortFlow, type ConsortCounts } from "./consort.ts";
 import { costEffectiveness } from "./cost-effectiveness.ts";
 import { forWhom } from "./for-whom.ts";
+import { progressionSection, type ProgressionData } from "./progression.ts";
 import { ratings } from "./ratings.ts";
 import type { Evidence } from "./schema.ts";
 
 export interface EvidenceOptions extends PlanOptions, ConsortCounts {
   /** Id of the package this one re-analyses (null for the first). */
   predecessor?: string | null;
+  /**
+   * The randomized participants and their progression measurements in force, for a protocol with
+   * a progression instrument: gives the `progression` section. Without them there is none.
+   */
+  progression?: ProgressionData;
 }
 
 export function buildEvidence(protocol: Protocol, data: DataSet, options: EvidenceOptions = {}): Evidence {
@@ -34,6 +40,7 @@ export function completeEvidence(protocol: Protocol, data: DataSet, plan: Eviden
     cost_effectiveness: costEffectiveness(protocol, plan),
     for_whom: forWhom(protocol, plan),
     ratings: ratings(protocol, plan, consort),
+    ...(protocol.progression && options.progression ? { progression: progressionSection(protocol, options.progression) } : {}),
     predecessor: options.predecessor ?? null,
   };
 }

@@ -1,12 +1,13 @@
 /**
  * The report's plots, drawn with Observable Plot into a linkedom document (no browser, no I/O) and
  * returned as standalone SVG text: Kaplan–Meier curves per arm, a forest plot of subgroup effects,
- * and effects by site with the pooled random-effects estimate. Deterministic: the same evidence
+ * effects by site with the pooled random-effects estimate, and progression trajectories. Deterministic: the same evidence
  * gives byte-identical SVG (no randomness, no clock; labels are drawn as marks, not as an HTML
  * legend, so the result is always one `<svg>`).
  */
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
+import type { TrajectoryPoint } from "./progression-schema.ts";
 import type { ResultRow, SiteEffects, SurvivalSummary } from "./schema.ts";
 
 const WIDTH = 640;
@@ -92,4 +93,36 @@ export function siteForestPlot(effects: SiteEffects, xLabel: string): string {
   const rows: ForestRow[] = effects.sites.map((s) => ({ label: `Sted / Site ${s.site}`, estimate: s.estimate, lower: s.ci_lower, upper: s.ci_upper, kind: "estimate" }));
   if (effects.meta) rows.push({ label: "Samlet / Pooled (REML)", estimate: effects.meta.estimate, lower: effects.meta.ci_lower, upper: effects.meta.ci_upper, kind: "pooled" });
   return forest(rows, xLabel, 0);
+}
+
+/**
+ * Mean progression by arm over the planned weeks: a line through the means, a dot at each, the
+ * confidence interval as a vertical bar, each arm shifted a little sideways so the bars do not
+ * hide one another, and the arm's name at its right end. Weeks without a mean are left out.
+ */
+export function trajectoryPlot(points: readonly TrajectoryPoint[], armLabels: Readonly<Record<string, string>>, yLabel: string): string {
+  const arms = [...new Set(points.map((p) => p.arm))];
+  const weeks = [...new Set(points.map((p) => p.week))];
+  const span = Math.max(1, Math.max(...weeks) - Math.min(...weeks));
+  const shift = (arm: string) => (arms.indexOf(arm) - (arms.length - 1) / 2) * span * 0.008;
+  const rows = points
+    .filter((p) => p.mean !== null)
+    .map((p) => ({ arm: armLabels[p.arm] ?? p.arm, week: p.week + shift(p.arm), mean: p.mean!, lower: p.ci_lower, upper: p.ci_upper }));
+  const ends = arms.flatMap((a) => {
+    const own = rows.filter((r) => r.arm === (armLabels[a] ?? a));
+    return own.length > 0 ? [own[own.length - 1]] : [];
+  });
+  return render({
+    height: 320,
+    marginRight: 170,
+    x: { label: "Uge / Week", ticks: weeks, tickFormat: (d: number) => String(d) },
+    y: { label: yLabel, grid: true },
+    color: { domain: arms.map((a) => armLabels[a] ?? a), range: COLOURS },
+    marks: [
+      Plot.ruleX(rows.filter((r) => r.lower !== null && r.upper !== null), { x: "week", y1: "lower", y2: "upper", stroke: "arm", strokeOpacity: 0.7 }),
+      Plot.line(rows, { x: "week", y: "mean", stroke: "arm", strokeWidth: 2 }),
+      Plot.dot(rows, { x: "week", y: "mean", fill: "arm", r: 3.5 }),
+      Plot.text(ends, { x: "week", y: "mean", text: "arm", fill: "arm", textAnchor: "start", dx: 8, lineWidth: 13, textOverflow: "ellipsis-end" }),
+    ],
+  });
 }

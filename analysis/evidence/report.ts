@@ -6,6 +6,7 @@
  */
 import type { Protocol } from "../../protocols/index.ts";
 import { kaplanMeierPlot, siteForestPlot, subgroupForestPlot } from "./plots.ts";
+import { progressionHtml } from "./progression-report.ts";
 import { primaryEffects } from "./ratings.ts";
 import type { Evidence } from "./schema.ts";
 import { evidenceTables, type Cell, type Table } from "./tables.ts";
@@ -50,7 +51,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}th{background:#f2f5f8}
 .flow{display:flex;flex-wrap:wrap;gap:.6rem;align-items:stretch}.box{border:1px solid #889;border-radius:4px;padding:.5rem .7rem;font-size:.85rem;background:#fafbfc}
 figure{margin:1rem 0}figure svg{max-width:100%;height:auto}
 .warn{background:#fff8e5;border-left:4px solid #E69F00;padding:.4rem .8rem;font-size:.82rem}
-.forwhom li{margin:.3rem 0}.headline li{margin:.4rem 0;font-size:1.05rem}
+.forwhom li,.progression li{margin:.3rem 0}.headline li{margin:.4rem 0;font-size:1.05rem}
 `;
 
 export function reportHtml(protocol: Protocol, evidence: Evidence, context: ReportContext): string {
@@ -117,6 +118,7 @@ ${table("effects")}${table("randomization-inference")}`);
     parts.push(`<figure data-plot="kaplan-meier-${esc(s.outcome)}"><figcaption>Kaplan–Meier: ${esc(outcomeLabel(s.outcome))} (log-rank p ${show(s.logrank.p_value)})</figcaption>${kaplanMeierPlot(s, armLabels, "Uger / Weeks")}</figure>`);
   }
   if (evidence.survival.length > 0) parts.push(table("survival") + table("survival-at"));
+  if (evidence.progression && protocol.progression) parts.push(progressionHtml(protocol, evidence.progression, armLabels, table));
 
   parts.push(`<h2>For hvem? <span class="en">/ For whom?</span></h2>`);
   const forWhom = evidence.for_whom ?? [];

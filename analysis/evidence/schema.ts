@@ -4,6 +4,7 @@
  * Anyone can re-run the analysis from the package's data and compare to these numbers.
  */
 import { z } from "zod";
+import { ProgressionSectionSchema } from "./progression-schema.ts";
 
 /**
  * 1.1.0 (additive): balance, attrition with Lee bounds, effects by site with the meta-analysis,
@@ -11,7 +12,11 @@ import { z } from "zod";
  * sections (CONSORT flow, cost-effectiveness, "for whom", ratings, predecessor). A 1.0.0 file still
  * parses, the new arrays empty.
  */
-export const EVIDENCE_SCHEMA_VERSION = "1.1.0";
+/**
+ * 1.2.0 (additive): the `progression` section (progression-schema.ts) for a protocol with a
+ * progression instrument. 1.0.0 and 1.1.0 files still parse.
+ */
+export const EVIDENCE_SCHEMA_VERSION = "1.2.0";
 
 const nullableNumber = z.number().nullable();
 
@@ -250,7 +255,7 @@ export const RatingSchema = z.object({
 export type Rating = z.infer<typeof RatingSchema>;
 
 export const EvidenceSchema = z.object({
-  schema_version: z.enum(["1.0.0", EVIDENCE_SCHEMA_VERSION]),
+  schema_version: z.enum(["1.0.0", "1.1.0", EVIDENCE_SCHEMA_VERSION]),
   protocol: z.object({ id: z.string(), version: z.union([z.string(), z.number()]), hash: z.string(), title: z.string() }),
   data: z.object({ n: z.number().int(), sha256: z.string().nullable() }),
   results: z.array(ResultRowSchema),
@@ -266,6 +271,8 @@ export const EvidenceSchema = z.object({
   cost_effectiveness: z.array(CostEffectivenessSchema).optional(),
   for_whom: z.array(ForWhomSchema).optional(),
   ratings: z.array(RatingSchema).optional(),
+  /** Progression towards work or education, when the protocol has a progression instrument (1.2.0). */
+  progression: ProgressionSectionSchema.optional(),
   /** The package this re-analysis follows, if any. */
   predecessor: z.string().nullable().optional(),
   warnings: z.array(z.string()),

@@ -4,6 +4,7 @@
  * precision in the CSV; the report rounds them for reading.
  */
 import type { Protocol } from "../../protocols/index.ts";
+import { progressionTables } from "./progression-report.ts";
 import type { Evidence } from "./schema.ts";
 
 export type Cell = string | number | null;
@@ -67,6 +68,7 @@ export function evidenceTables(protocol: Protocol, evidence: Evidence): Table[] 
   push("ratings", "Vurderinger", "Ratings",
     ["scheme", "value", "label_da", "label_en", "rule_en"],
     (evidence.ratings ?? []).map((r) => [r.scheme, r.value, r.label.da, r.label.en, r.rule.en]));
+  if (evidence.progression) tables.push(...progressionTables(evidence.progression));
   return tables;
 }
 

@@ -11,6 +11,8 @@
  *   dataset.json         the data set's column types (number or text), to read data.csv back exactly
  *   allocations.csv      participant_id, sequence, site, enrolled_at, the design's input variables
  *                        as entered at enrollment, arm, stratum (allocation order)
+ *   progression.csv      the progression measurements in force (progression-file.ts), when the
+ *                        protocol has a progression instrument and they are given
  *   protocol.json        the protocol as frozen (canonical JSON); its hash is in evidence.json
  *   protocol.yaml        the protocol file as registered, when the trial's hash is that file's
  *   seed.json            the seed commitment, and the seed once the trial is closed (else null)
@@ -18,7 +20,7 @@
  *   signature.json       Ed25519 over the bytes of manifest.json, with the public key
  * The package id is `ev-` + the first 32 hex digits of SHA-256(manifest.json): content-addressed.
  *
- * data.csv and allocations.csv hold one row per participant (pseudonymous ids, never a CPR); the
+ * data.csv, allocations.csv and progression.csv hold one row per participant or measurement (pseudonymous ids, never a CPR); the
  * routes serve them only to researchers and the agency (a municipality never sees another's
  * participants), while the aggregate files are public once published.
  */
@@ -33,11 +35,13 @@ import type { RandomizationCounts, RandomizationSettings } from "../../analysis/
 import { evidenceTables, tableCsv } from "../../analysis/evidence/tables.ts";
 import type { AnalysisDataSet } from "../datasets/analysis-set.ts";
 import { datasetCsv } from "../datasets/export-format.ts";
+import type { Measurement } from "../../analysis/progression/panel.ts";
+import { PROGRESSION_FILE, progressionCsv, progressionParticipants } from "./progression-file.ts";
 import { sha256Hex, type Signer } from "./signing.ts";
 
 export const PACKAGE_FORMAT = "virker-evidence/1";
 /** Files with one row per participant: not for the public. */
-export const PERSON_LEVEL_FILES: ReadonlySet<string> = new Set(["data.csv", "allocations.csv"]);
+export const PERSON_LEVEL_FILES: ReadonlySet<string> = new Set(["data.csv", "allocations.csv", PROGRESSION_FILE]);
 
 export interface AllocationRow {
   participant_id: string;
@@ -97,6 +101,12 @@ export interface PackageInput {
   /** CONSORT counts the data cannot give: people assessed for eligibility, and found eligible. */
   assessed?: number | null;
   eligible?: number | null;
+  /**
+   * The trial's progression measurements in force (days from enrollment), for a protocol with a
+   * progression instrument: the package gets the `progression` section and `progression.csv`.
+   * The participants are those of `allocations`, in their order.
+   */
+  progressionMeasurements?: Measurement[] | null;
 }
 
 /** Packages split their randomization draws over this many streams, on every machine alike. */
@@ -134,7 +144,9 @@ export async function assemblePackage(input: PackageInput): Promise<AssembledPac
   const draws = input.draws ?? input.protocol.analysis.randomization_inference?.draws ?? 0;
   const primary = input.protocol.outcomes.find((o) => o.id === input.protocol.analysis.primary_outcome);
   const settings = { draws, seed: riSeed, streams: PACKAGE_RI_STREAMS };
-  const options = { protocolHash: input.protocolHash, dataSha256: null, seed: riSeed, draws, riStreams: PACKAGE_RI_STREAMS, predecessor: input.predecessor, assessed: input.assessed ?? null, eligible: input.eligible ?? null };
+  const measurements = input.protocol.progression ? input.progressionMeasurements ?? null : null;
+  const progression = measurements ? { participants: progressionParticipants(input.allocations), measurements } : undefined;
+  const options = { protocolHash: input.protocolHash, dataSha256: null, seed: riSeed, draws, riStreams: PACKAGE_RI_STREAMS, predecessor: input.predecessor, assessed: input.assessed ?? null, eligible: input.eligible ?? null, progression };
   let evidence: Evidence;
   if (draws > 0 && primary?.type !== "time_to_event" && input.riRunner) {
     // The draws run elsewhere while this thread runs the rest of the plan; the result is what
@@ -155,6 +167,7 @@ export async function assemblePackage(input: PackageInput): Promise<AssembledPac
   add("data.csv", dataCsv);
   add("dataset.json", json({ columns: input.data.names.map((name) => ({ name, type: input.data.numeric.has(name) ? "number" : "text" })), ri_seed: riSeed, draws, ri_streams: PACKAGE_RI_STREAMS, assessed: input.assessed ?? null, eligible: input.eligible ?? null }));
   add("allocations.csv", allocationsCsv(input.protocol, input.allocations));
+  if (measurements) add(PROGRESSION_FILE, progressionCsv(input.protocol, measurements));
   add("protocol.json", input.protocolJson.endsWith("\n") ? input.protocolJson : `${input.protocolJson}\n`);
   if (input.protocolSource) add("protocol.yaml", input.protocolSource);
   add("seed.json", json({ commitment: input.seedCommitment, seed: input.seed }));

@@ -9,7 +9,8 @@
  * 4. the seed against its commitment, then every allocation re-derived from the seed and the
  *    protocol's design in allocation order (`allocateAll`), each arm, stratum and sequence
  *    compared, and each participant's arm in data.csv compared with the allocation list;
- * 5. the analysis re-run from data.csv (`buildEvidence`, same options) and every number and word
+ * 5. the analysis re-run from data.csv (`buildEvidence`, same options; with progression.csv, the
+ *    progression section too, over the participants of allocations.csv) and every number and word
  *    of evidence.json compared, then the tables and report.html re-rendered and compared.
  *
  * Every mismatch is named (file, row or JSON path, both values); `ok` only when there is none.
@@ -23,6 +24,7 @@ import type { DataColumn, DataSet } from "../../analysis/plan.ts";
 import { canonicalJson, loadProtocol, protocolHash, validateProtocolData, type Protocol } from "../../protocols/index.ts";
 import { parseCsv } from "./csv.ts";
 import { designInputs, type Manifest, type SignatureFile } from "./package.ts";
+import { PROGRESSION_FILE, progressionParticipants, readProgressionCsv } from "./progression-file.ts";
 import { sha256Hex, verifyEd25519 } from "./signing.ts";
 
 export interface VerifyResult {
@@ -170,7 +172,13 @@ export async function verifyPackage(files: ReadonlyMap<string, Uint8Array>, opti
     });
     let fresh: Evidence | null = null;
     try {
+      const progressionText = text(PROGRESSION_FILE);
+      const progression = progressionText === null ? undefined : {
+        participants: progressionParticipants(allocations.rows.map((r) => ({ participant_id: r[col("participant_id")], arm: r[col("arm")], stratum: r[col("stratum")] || null }))),
+        measurements: readProgressionCsv(protocol, progressionText),
+      };
       fresh = buildEvidence(protocol, data, {
+        progression,
         protocolHash: hash,
         dataSha256: await sha256Hex(files.get("data.csv")!),
         seed: datasetInfo.ri_seed ?? 1,
@@ -193,6 +201,7 @@ export async function verifyPackage(files: ReadonlyMap<string, Uint8Array>, opti
       const report = reportHtml(protocol, fresh, { trialId: manifest.trial, seedCommitment: seedFile.commitment ?? "", seed: seedFile.seed ?? null, createdAt: manifest.created_at });
       if (text("report.html") !== report) problems.push("report.html: differs from the report re-rendered from data.csv");
       notes.push(`analysis re-run: ${fresh.results.length} results compared`);
+      if (fresh.progression) notes.push(`progression re-run from ${PROGRESSION_FILE}: ${fresh.progression.assignment.rows} measurements, ${fresh.progression.ancova.length + fresh.progression.mixed_model.length} effects compared`);
     }
   }
   return { ok: problems.length === 0, problems, notes };

@@ -6,8 +6,8 @@
  *
  * Who reads what: published aggregate files (evidence.json, report.html, tables, manifest,
  * signature, protocol, seed) are public. Drafts, and the person-level files of any package
- * (data.csv, allocations.csv: one row per participant, pseudonymous), are for researchers and the
- * agency only: a municipality never sees another municipality's participants.
+ * (data.csv, allocations.csv, progression.csv: one row per participant or measurement,
+ * pseudonymous), are for researchers and the agency only: a municipality never sees another municipality's participants.
  */
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { AnalysisError } from "../../analysis/estimate.ts";
@@ -17,6 +17,7 @@ import { analysisDataset } from "../datasets/analysis-set.ts";
 import { assemblePackage, designInputs, PERSON_LEVEL_FILES, type AllocationRow, type PackageInput } from "../evidence/package.ts";
 import { MemoryEvidenceRepository, RepositoryError, type EvidenceRepository, type PackageRecord } from "../evidence/repository.ts";
 import type { Signer } from "../evidence/signing.ts";
+import { progressionInput } from "../progression/measurements.ts";
 import { registerOutcomeReader } from "../register-port.ts";
 import { ALL_SITES, type JsonValue } from "../store/store.ts";
 import type { Principal } from "../tokens.ts";
@@ -162,7 +163,7 @@ export function evidenceRoutes(app: OpenAPIHono<AppEnv>, parts: EvidenceParts = 
       method: "get",
       path: "/v1/evidence/{id}/{file}",
       tags: ["evidence"],
-      summary: "A file of an evidence package: report.html, evidence.json, manifest.json, signature.json, protocol.json, seed.json, dataset.json; data.csv and allocations.csv for researchers and the agency",
+      summary: "A file of an evidence package: report.html, evidence.json, manifest.json, signature.json, protocol.json, seed.json, dataset.json; data.csv, allocations.csv and progression.csv for researchers and the agency",
       request: { params: FileParam },
       responses: { 200: { description: "The file, byte for byte as signed", content: { "text/html": { schema: z.string() }, "application/json": { schema: z.unknown() }, "text/csv": { schema: z.string() } } }, ...ErrorResponses },
     }),
@@ -194,6 +195,10 @@ export async function draftPackage(deps: Deps, repository: EvidenceRepository, s
   const data = await analysisDataset(deps.store, trialId, protocol, ALL_SITES, { registerOutcomes: registerOutcomeReader(deps.registers, trialId) });
   if (data.rows === 0) throw new ApiError(409, "conflict", "forsøget har ingen deltagere endnu / the trial has no participants yet");
   const enrollments = (await deps.store.listEnrollments(trialId, ALL_SITES)).sort((a, b) => a.sequence - b.sequence);
+  // The progression measurements in force, read as the progression routes read them.
+  const progressionMeasurements = protocol.progression
+    ? progressionInput(protocol, enrollments, await deps.store.listWithdrawals(trialId, ALL_SITES), await deps.store.listOutcomes(trialId, ALL_SITES)).measurements
+    : null;
   const inputs = designInputs(protocol);
   const allocations: AllocationRow[] = enrollments.map((e) => ({
     participant_id: e.publicId,
@@ -226,6 +231,7 @@ export async function draftPackage(deps: Deps, repository: EvidenceRepository, s
     riRunner,
     assessed: counts.assessed ?? null,
     eligible: counts.eligible ?? null,
+    progressionMeasurements,
   }).catch((error: unknown) => {
     if (!(error instanceof AnalysisError)) throw error;
     throw new ApiError(422, "unprocessable", `analysen kan ikke køres på data, som de står / the analysis cannot run on the data as they stand: ${error.message}`);

@@ -68,7 +68,7 @@ describe("evidence package", () => {
     const names = [...pkg.files.keys()];
     for (const f of ["evidence.json", "report.html", "data.csv", "dataset.json", "allocations.csv", "protocol.json", "seed.json", "manifest.json", "signature.json", "tables/effects.csv", "tables/consort.csv", "tables/ratings.csv"]) expect(names).toContain(f);
     const evidence = EvidenceSchema.parse(JSON.parse(new TextDecoder().decode(pkg.files.get("evidence.json")!)));
-    expect(evidence.schema_version).toBe("1.1.0");
+    expect(evidence.schema_version).toBe("1.2.0");
     expect(evidence.consort!.randomized).toBe(300);
     expect(evidence.ratings!.map((r) => r.scheme)).toEqual(["wwc", "eef_padlocks", "danish_evidence_level", "jobeffekter_weight"]);
     expect(evidence.site_effects.length).toBeGreaterThan(0);

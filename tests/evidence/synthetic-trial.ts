@@ -6,7 +6,9 @@
  */
 import { readFileSync } from "node:fs";
 import { allocateAll, fastStream, seedCommitment, trialDesignOf, uniform, type RandomSource } from "../../analysis/design/index.ts";
+import type { ProgressionData } from "../../analysis/evidence/progression.ts";
 import type { DataColumn } from "../../analysis/plan.ts";
+import { normal } from "../../analysis/simulate/draws.ts";
 import type { AnalysisDataSet } from "../../api/datasets/analysis-set.ts";
 import type { AllocationRow } from "../../api/evidence/package.ts";
 import { canonicalJson, loadProtocol, protocolHash, type Protocol } from "../../protocols/index.ts";
@@ -112,4 +114,39 @@ export function syntheticIpsTrial(options: { n: number; seed?: number; draws?: n
     data: { rows: n, columns, names, numeric, records },
     allocations,
   };
+}
+
+/**
+ * Progression measurements for a synthetic trial (its protocol's instrument and schedule): every
+ * randomized participant, measured at each planned week with a falling probability (96 % at
+ * baseline down to about 60 % at the last week), on a day inside the week's window; scores 1–5
+ * from a person level plus, in the non-control arms, a gain that grows over the weeks on the
+ * first three factors only (`gain` points at the last week) and none on the others.
+ */
+export function syntheticProgression(trial: Pick<SyntheticTrial, "protocol" | "allocations">, options: { seed?: number; gain?: number } = {}): ProgressionData {
+  const progression = trial.protocol.progression;
+  if (!progression) throw new Error(`protocol ${trial.protocol.id} has no progression instrument`);
+  const rng = fastStream(options.seed ?? 23);
+  const gain = options.gain ?? 0.6;
+  const control = trial.protocol.arms.find((a) => a.control)!.id;
+  const { factors } = progression.instrument;
+  const schedule = progression.schedule;
+  const last = schedule[schedule.length - 1].week;
+  const participants = trial.allocations.map((a) => (a.stratum === null ? { id: a.participant_id, arm: a.arm } : { id: a.participant_id, arm: a.arm, stratum: a.stratum }));
+  const measurements: ProgressionData["measurements"][number][] = [];
+  for (const p of participants) {
+    const level = 2.2 + normal(rng, 0, 0.6);
+    schedule.forEach((s, k) => {
+      if (uniform(rng) > 0.96 - (0.36 * k) / (schedule.length - 1)) return;
+      const day = 7 * s.week + Math.round((uniform(rng) - 0.5) * 7 * Math.min(s.window.before, s.window.after));
+      const scores: Record<string, number> = {};
+      factors.forEach((f, j) => {
+        const lift = p.arm !== control && j < 3 ? (gain * s.week) / last : 0;
+        const raw = level + 0.012 * s.week + lift + normal(rng, 0, 0.7);
+        scores[f.id] = Math.min(f.scale.max, Math.max(f.scale.min, Math.round(raw)));
+      });
+      measurements.push({ participant: p.id, day: Math.max(0, day), scores });
+    });
+  }
+  return { participants, measurements };
 }

@@ -30,7 +30,7 @@ describe("baseline balance", () => {
     if (!loaded.ok) throw new Error("protocol");
     const table = await readTable("../shared/reference/lalonde_nsw.csv");
     const ev = EvidenceSchema.parse(runPlan(loaded.protocol, table, { draws: 0 }));
-    expect(ev.schema_version).toBe("1.1.0");
+    expect(ev.schema_version).toBe("1.2.0");
     const ref = JSON.parse(readFileSync("tests/reference/balance-lalonde/balance.json", "utf8")).rows as { covariate: string; hedges_g: number; kind: string }[];
     expect(ref.length).toBeGreaterThan(5);
     for (const r of ref) {
