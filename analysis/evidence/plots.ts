@@ -115,7 +115,8 @@ export function trajectoryPlot(points: readonly TrajectoryPoint[], armLabels: Re
   return render({
     height: 320,
     marginRight: 170,
-    x: { label: "Uge / Week", ticks: weeks, tickFormat: (d: number) => String(d) },
+    // Every planned week on the axis, also those not measured yet.
+    x: { label: "Uge / Week", domain: [Math.min(...weeks), Math.max(...weeks)], ticks: weeks, tickFormat: (d: number) => String(d), inset: 6 },
     y: { label: yLabel, grid: true },
     color: { domain: arms.map((a) => armLabels[a] ?? a), range: COLOURS },
     marks: [

@@ -3,7 +3,8 @@
  * out here, not computed, so a plot changes only when the drawing code does.
  */
 import { describe, expect, it } from "vitest";
-import { kaplanMeierPlot, siteForestPlot, subgroupForestPlot } from "../../analysis/evidence/plots.ts";
+import { kaplanMeierPlot, siteForestPlot, subgroupForestPlot, trajectoryPlot } from "../../analysis/evidence/plots.ts";
+import type { TrajectoryPoint } from "../../analysis/evidence/progression-schema.ts";
 import type { ResultRow, SiteEffects, SurvivalSummary } from "../../analysis/evidence/schema.ts";
 import { expectGolden } from "./golden.ts";
 
@@ -31,6 +32,14 @@ const sites: SiteEffects = {
   meta: { method: "REML", estimate: 0.11, std_error: 0.04, ci_lower: 0.03, ci_upper: 0.19, p_value: 0.006, tau2: 0.001, se_tau2: 0.002, I2: 12, H2: 1.1, Q: 2.3, Q_df: 2, Q_p_value: 0.3, prediction_lower: 0, prediction_upper: 0.22 },
 };
 
+const point = (arm: string, week: number, n: number, mean: number | null, half: number | null): TrajectoryPoint => ({
+  measure: "total", arm, week, n, mean, sd: null, ci_lower: mean === null || half === null ? null : mean - half, ci_upper: mean === null || half === null ? null : mean + half,
+});
+const trajectories: TrajectoryPoint[] = [
+  point("ips", 0, 95, 2.4, 0.14), point("ips", 13, 86, 2.5, 0.14), point("ips", 26, 78, 2.7, 0.16), point("ips", 52, 71, 3.2, 0.16), point("ips", 78, 0, null, null),
+  point("usual", 0, 99, 2.2, 0.14), point("usual", 13, 82, 2.2, 0.16), point("usual", 26, 82, 2.5, 0.15), point("usual", 52, 1, 2.7, null), point("usual", 78, 0, null, null),
+];
+
 describe("plots", () => {
   it("draws Kaplan–Meier curves as one deterministic SVG", () => {
     const svg = kaplanMeierPlot(survival, { ips: "IPS", usual: "Sædvanlig / Usual" }, "Uger / Weeks");
@@ -43,6 +52,15 @@ describe("plots", () => {
     const svg = subgroupForestPlot(row(null, 0.1, 0.04, 0.16), [row("female=0", 0.08, 0, 0.16), row("female=1", 0.13, 0.04, 0.22)], "Forskel / Difference");
     expect(svg).toContain("female: 1");
     expectGolden("subgroup-forest.svg", svg);
+  });
+  it("draws mean progression by arm over the weeks with interval bars, leaving out weeks without a mean", () => {
+    const svg = trajectoryPlot(trajectories, { ips: "IPS", usual: "Sædvanlig / Usual" }, "Samlet progression / Overall progression");
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg" ')).toBe(true);
+    expect(svg).toContain(">Sædvanlig / Usual<");
+    expect(svg).toContain(">78<");
+    // One dot per mean: 4 for IPS, 4 for usual care; one interval bar per mean with an interval (4 + 3).
+    expect(svg.match(/<circle /g)).toHaveLength(8);
+    expectGolden("progression-trajectories.svg", svg);
   });
   it("draws effects by site with the pooled estimate", () => {
     const svg = siteForestPlot(sites, "Forskel / Difference");
