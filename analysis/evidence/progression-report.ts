@@ -53,8 +53,7 @@ ${instrument.illustrative ? `<p class="warn">${esc(instrument.source.da)}<br><sp
     parts.push(`<figure data-plot="progression-trajectories"><figcaption>${esc(instrument.total.label.da)}: gennemsnit efter arm og uge med ${percent} %-konfidensinterval, blandt de målte <span class="en">/ ${esc(instrument.total.label.en)}: mean by arm and week with ${percent}% confidence interval, among those measured</span></figcaption>${trajectoryPlot(total, armLabels, "Samlet progression / Overall progression")}</figure>`);
   }
   parts.push(table("progression-completeness"));
-  parts.push(`<p>${Object.entries(section.assumptions).map(([k, a]) => `<strong>${k === "ancova" ? "ANCOVA" : "Mixed model"}:</strong> ${esc(a.da)} <span class="en" lang="en">${esc(a.en)}</span>`).join("<br>")}</p>`);
-  parts.push(table("progression-effects") + table("progression-mixed-model"));
+  parts.push(table("progression-effects") + table("progression-mixed-model") + table("progression-assumptions"));
   const m = section.milestone;
   if (m && m.arms.length > 0) {
     const survival = { outcome: "progression-milestone", arms: m.arms.map((a) => ({ ...a, at: [], rmst: null })), logrank: m.logrank ?? { chisq: NaN, df: 0, p_value: NaN } };

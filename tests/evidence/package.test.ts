@@ -12,12 +12,13 @@ import { EvidenceSchema } from "../../analysis/evidence/schema.ts";
 import { main } from "../../api/cli/main.ts";
 import { assemblePackage, type AssembledPackage, type Manifest } from "../../api/evidence/package.ts";
 import { generateSigningJwk, sha256Hex, signerFromJwk, type Signer } from "../../api/evidence/signing.ts";
-import { syntheticIpsTrial } from "./synthetic-trial.ts";
+import { syntheticIpsTrial, syntheticProgression } from "./synthetic-trial.ts";
 
 const root = mkdtempSync(join(tmpdir(), "virker-package-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 let pkg: AssembledPackage;
+let progressionPkg: AssembledPackage;
 let signer: Signer;
 
 function write(dir: string, files: Map<string, Uint8Array>) {
@@ -60,6 +61,12 @@ beforeAll(async () => {
     trialId: "ips-severe-mental-illness", protocol: trial.protocol, protocolJson: trial.protocolJson, protocolHash: trial.protocolHash,
     data: trial.data, allocations: trial.allocations, seedCommitment: trial.seedCommitment, seed: trial.seed, predecessor: null,
     createdAt: "2027-09-01T12:00:00.000Z", signer,
+  });
+  const small = syntheticIpsTrial({ n: 240, draws: 100 });
+  progressionPkg = await assemblePackage({
+    trialId: "ips-severe-mental-illness", protocol: small.protocol, protocolJson: small.protocolJson, protocolHash: small.protocolHash,
+    data: small.data, allocations: small.allocations, seedCommitment: small.seedCommitment, seed: small.seed, predecessor: null,
+    createdAt: "2027-09-01T12:00:00.000Z", signer, progressionMeasurements: syntheticProgression(small).measurements,
   });
 });
 
@@ -122,5 +129,65 @@ describe("evidence package", () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain(`mismatch: evidence.json results[0].estimate: ${original + 0.01} in the package, ${original} re-computed`);
     expect(r.err.match(/^mismatch/gm)).toHaveLength(1);
+  });
+
+  describe("with progression measurements", () => {
+    it("carries the progression section, its tables and plot, and progression.csv", () => {
+      expect(pkg.files.has("progression.csv")).toBe(false);
+      expect(pkg.evidence.progression).toBeUndefined();
+      const evidence = EvidenceSchema.parse(JSON.parse(new TextDecoder().decode(progressionPkg.files.get("evidence.json")!)));
+      const section = evidence.progression!;
+      expect(section.completeness.length).toBe(3 * 5);
+      expect(section.ancova.every((e) => e.week === 52)).toBe(true);
+      expect(section.statements.at(-1)!.kind).toBe("caveat");
+      const csv = new TextDecoder().decode(progressionPkg.files.get("progression.csv")!).trimEnd().split("\n");
+      expect(csv[0]).toBe("participant_id,day,health,social_situation,motivation,job_seeking,skills,everyday_coping");
+      expect(csv.length - 1).toBe(section.assignment.rows);
+      const report = new TextDecoder().decode(progressionPkg.files.get("report.html")!);
+      expect(report).toContain('data-plot="progression-trajectories"');
+      for (const name of ["progression-trajectories", "progression-completeness", "progression-effects", "progression-mixed-model", "progression-assumptions"]) {
+        expect(progressionPkg.files.has(`tables/${name}.csv`), name).toBe(true);
+        expect(report).toContain(`data-table="${name}"`);
+      }
+    });
+
+    it("verifies, progression re-run from progression.csv", async () => {
+      const dir = join(root, "progression-ok");
+      write(dir, progressionPkg.files);
+      const r = await verify(dir, "--key", signer.publicKey);
+      expect(r.err).toBe("");
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/progression re-run from progression\.csv: \d+ measurements, 70 effects compared/);
+    });
+
+    it("catches a changed progression number even when the manifest is re-signed", async () => {
+      const forger = await signerFromJwk(await generateSigningJwk());
+      const evidence = JSON.parse(new TextDecoder().decode(progressionPkg.files.get("evidence.json")!));
+      const original = evidence.progression.ancova[1].p_adjusted;
+      evidence.progression.ancova[1].p_adjusted = original / 2;
+      const files = await resign(edit(progressionPkg.files, "evidence.json", () => `${JSON.stringify(evidence, null, 2)}\n`), forger);
+      const dir = join(root, "progression-number");
+      write(dir, files);
+      const r = await verify(dir);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`mismatch: evidence.json progression.ancova[1].p_adjusted: ${original / 2} in the package, ${original} re-computed`);
+      expect(r.err.match(/^mismatch/gm)).toHaveLength(1);
+    });
+
+    it("catches a changed measurement in progression.csv: the section no longer follows from it", async () => {
+      const forger = await signerFromJwk(await generateSigningJwk());
+      const files = await resign(edit(progressionPkg.files, "progression.csv", (t) => {
+        const lines = t.split("\n");
+        const cells = lines[1].split(",");
+        cells[2] = cells[2] === "5" ? "4" : String(Number(cells[2]) + 1);
+        lines[1] = cells.join(",");
+        return lines.join("\n");
+      }), forger);
+      const dir = join(root, "progression-csv");
+      write(dir, files);
+      const r = await verify(dir);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/^mismatch: evidence\.json progression\.trajectories\[\d+\]\.mean: /m);
+    });
   });
 });
