@@ -40,12 +40,14 @@ const BUFFERED_BODY_BYTES = 1024 * 1024;
 /**
  * The request to pass on to a trial's object. A small body is read first: the object then gets it
  * whole, and a refusal before the body was read (401, 403) leaves no stream half-forwarded. Larger
- * bodies (bulk uploads) and bodies of unknown length are streamed through.
+ * bodies (bulk uploads) and bodies of unknown length are streamed through. Redirects are never
+ * followed on the way: the object's answer (a page's 303 after a form) goes back to the caller as
+ * it is, whatever the redirect mode of the request the Worker was given.
  */
 async function forwardable(request: Request): Promise<Request> {
   const length = Number(request.headers.get("content-length") ?? NaN);
-  if (request.body === null || !(length <= BUFFERED_BODY_BYTES)) return request;
-  return new Request(request, { body: await request.arrayBuffer() });
+  if (request.body === null || !(length <= BUFFERED_BODY_BYTES)) return new Request(request, { redirect: "manual" });
+  return new Request(request, { body: await request.arrayBuffer(), redirect: "manual" });
 }
 
 async function serve(holder: AppHolder, request: Request): Promise<Response> {

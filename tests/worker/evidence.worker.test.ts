@@ -6,11 +6,12 @@
  */
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { fastStream, seedCommitment, uniform } from "../../analysis/design/index.ts";
+import { seedCommitment } from "../../analysis/design/index.ts";
 import { verifyPackage } from "../../api/evidence/verify.ts";
 import worker, { setWorkerParts } from "../../api/worker.ts";
 import { buildWorkerApp } from "../../api/worker/compose.ts";
-import { cprFor, ipsEnrollment, seededBytes } from "./parity-sequence.ts";
+import { expectStatus as ok, runIpsTrial, type IpsTrial } from "./ips-trial.ts";
+import { cprFor, seededBytes } from "./parity-sequence.ts";
 import { WORKER_TEST_BINDINGS, WORKER_TEST_NOW } from "./test-bindings.ts";
 import { makeToken, request } from "./worker-harness.ts";
 
@@ -19,12 +20,7 @@ const TRIAL = `/v1/trials/${TRIAL_ID}`;
 const PER_SITE = 30;
 const tokens: Record<string, string> = {};
 let draft: { id: string; trial: string; status: string; predecessor: string | null; files: { path: string }[] };
-
-async function ok(res: Response | Promise<Response>, status: number): Promise<Response> {
-  const r = await res;
-  if (r.status !== status) throw new Error(`${r.status} (expected ${status}): ${await r.text()}`);
-  return r;
-}
+let trial: IpsTrial;
 
 beforeAll(async () => {
   setWorkerParts({ clock: () => WORKER_TEST_NOW, random: seededBytes(13) });
@@ -32,18 +28,7 @@ beforeAll(async () => {
   tokens.researcher = await makeToken({ role: "researcher", name: "Forsker" });
   tokens.kbh = await makeToken({ role: "municipality", site: "101", name: "Jobcenter København" });
   tokens.aarhus = await makeToken({ role: "municipality", site: "751", name: "Jobcenter Aarhus" });
-  await ok(request("/v1/trials", { token: tokens.agency, json: { protocol_id: "ips-severe-mental-illness", trial_id: TRIAL_ID } }), 201);
-  await ok(request(`${TRIAL}/open`, { method: "POST", token: tokens.agency }), 200);
-  const rng = fastStream(13);
-  for (const [site, token, offset] of [["101", tokens.kbh, 0], ["751", tokens.aarhus, 500]] as const) {
-    const values: { participant_id: string; outcome: string; value: number; observed_at: string }[] = [];
-    for (let i = 0; i < PER_SITE; i++) {
-      const res = await ok(request(`${TRIAL}/enrollments`, { token, json: ipsEnrollment(7000 + offset + i, site) }), 201);
-      const { participant_id, arm } = (await res.json()) as { participant_id: string; arm: string };
-      if (uniform(rng) < 0.9) values.push({ participant_id, outcome: "work_or_education_78w", value: uniform(rng) < (arm === "usual" ? 0.4 : 0.6) ? 1 : 0, observed_at: "2026-06-01" });
-    }
-    await ok(request(`${TRIAL}/outcomes`, { token, json: { values } }), 201);
-  }
+  trial = await runIpsTrial(TRIAL_ID, { agency: tokens.agency, kbh: tokens.kbh, aarhus: tokens.aarhus }, { perSite: PER_SITE, firstPerson: 7000, seed: 13 });
   await ok(request(`${TRIAL}/close`, { token: tokens.agency, json: {} }), 200);
 });
 
@@ -106,7 +91,8 @@ describe("evidence packages on the Worker", () => {
     expect((await verifyPackage(files, { trustedPublicKey: "A".repeat(43) })).ok).toBe(false);
     // No CPR number of the trial's people anywhere in the package.
     const text = [...files.values()].map((b) => new TextDecoder().decode(b)).join("\n");
-    for (let i = 0; i < PER_SITE; i++) for (const n of [7000 + i, 7500 + i]) expect(text.includes(cprFor(n)) || text.includes(cprFor(n).replace("-", ""))).toBe(false);
+    expect(trial.people).toHaveLength(2 * PER_SITE);
+    for (const n of trial.people) expect(text.includes(cprFor(n)) || text.includes(cprFor(n).replace("-", ""))).toBe(false);
   });
 });
 
