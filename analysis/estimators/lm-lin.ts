@@ -35,7 +35,8 @@
  */
 import { AnalysisError, tBasedEstimate, type EffectEstimate } from "../estimate.ts";
 import { checkOutcomeAndTreatment } from "./difference-in-means.ts";
-import { addCrossProducts, addLeverages, cholesky, choleskySolve } from "../linear-algebra.ts";
+import { addCrossProducts, addLeverages } from "../cross-products.ts";
+import { cholesky, choleskySolve } from "../linear-algebra.ts";
 import { olsFit, olsTerm, type SeType } from "./ols.ts";
 
 /** A numeric covariate column, or a factor as a column of labels. */

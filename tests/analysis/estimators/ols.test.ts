@@ -66,3 +66,34 @@ describe("olsFit edge cases", () => {
     expect(() => lmRobust([2, 2, 2, 2, 2], [[0, 1, 0, 1, 1]])).toThrow(/outcome is constant/);
   });
 });
+
+describe("olsFit centring and covariances", () => {
+  it("a regressor far from zero gives the same slopes and standard errors (translation invariance)", () => {
+    const far = cols.map((c, j) => (j === 1 ? c.map((v) => v + 1e6) : c));
+    for (const se of ["HC2", "classical"] as SeType[]) {
+      const near = olsFit(y, cols, { names, seType: se });
+      const shifted = olsFit(y, far, { names, seType: se });
+      for (let j = 1; j < near.names.length; j++) {
+        expect(Math.abs(shifted.coefficients[j] / near.coefficients[j] - 1)).toBeLessThan(1e-9);
+        expect(Math.abs(shifted.std_errors[j] / near.std_errors[j] - 1)).toBeLessThan(1e-9);
+      }
+      // Only the intercept moves, by −1e6 times the x1 slope.
+      expect(shifted.coefficients[0] - near.coefficients[0]).toBeCloseTo(-1e6 * near.coefficients[2], 3);
+    }
+  });
+  it("covariance: symmetric, its diagonal the squared standard errors, for every se_type", () => {
+    for (const se of ["HC0", "HC1", "HC2", "HC3", "classical", "CR2", "CR0", "stata"] as SeType[]) {
+      const clusters = se.startsWith("C") || se === "stata" ? (d.cl as string[]) : undefined;
+      const fit = olsFit(y, cols, { names, seType: se, clusters, terms: ["z", "x1", "x2"], covariance: true });
+      const V = fit.covariance!;
+      expect(fit.terms).toEqual([1, 2, 3]);
+      for (let k = 0; k < 3; k++) {
+        expect(Math.abs(Math.sqrt(V[k * 3 + k]) / fit.std_errors[fit.terms[k]] - 1)).toBeLessThan(1e-14);
+        for (let l = 0; l < 3; l++) expect(Math.abs(V[k * 3 + l] - V[l * 3 + k])).toBeLessThan(1e-12 * Math.sqrt(V[k * 3 + k] * V[l * 3 + l]));
+      }
+      // Cauchy–Schwarz: a proper covariance has |V_kl| ≤ √(V_kk V_ll), and these are not zero.
+      expect(Math.abs(V[1]) / Math.sqrt(V[0] * V[4])).toBeLessThan(1);
+      expect(V[1]).not.toBe(0);
+    }
+  });
+});
