@@ -12,8 +12,8 @@
  */
 import { spawn } from "node:child_process";
 import { build } from "esbuild";
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { delimiter, dirname, resolve } from "node:path";
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -39,7 +39,7 @@ export async function buildNotebooks(options: BuildOptions = {}): Promise<BuildR
   rmSync(out, { recursive: true, force: true });
   const bin = resolve(repo, "node_modules/.bin");
   const started = performance.now();
-  await bundleAnalysis();
+  await bundleLibraries();
   const log: string[] = [];
   const code = await new Promise<number | null>((done, fail) => {
     const child = spawn(process.execPath, [resolve(repo, "node_modules/@observablehq/framework/dist/bin/observable.js"), "build"], {
@@ -60,17 +60,31 @@ export async function buildNotebooks(options: BuildOptions = {}): Promise<BuildR
   return { out, evidence, ms: performance.now() - started };
 }
 
+/** The browser modules build.ts makes in src/_lib/, by name, from their entry points. */
+const LIBRARIES = {
+  // analysis/ unchanged, everything the pages compute with (the design page, the business case).
+  analysis: resolve(here, "browser-analysis.ts"),
+  // Only the meta-analysis, for the knowledge bank, which needs nothing else from analysis/.
+  "meta-analysis": resolve(repo, "analysis/estimators/meta-analysis.ts"),
+  // The Plot marks the pages draw with, with the parts of d3 they use, as one module.
+  plot: resolve(here, "browser-plot.ts"),
+};
+
 /**
- * Bundles browser-analysis.ts (analysis/ unchanged, with its dependencies) into one ES module in
- * the source root. Framework 1.13 follows only `.js` specifiers in local modules, while analysis/
- * imports its files as `.ts`; one bundle sidesteps that without touching analysis/.
+ * Bundles the browser modules of LIBRARIES into src/_lib/ (ES modules; code they share goes to
+ * `chunk-<hash>.js` files they import). Framework 1.13 follows only `.js` specifiers in local
+ * modules, while analysis/ imports its files as `.ts`: bundling sidesteps that without touching
+ * analysis/. Plot is bundled too, because Framework resolves it into some thirty d3 modules, each a
+ * request the page waits for; one module loads faster (bench/notebooks.ts).
  */
-export async function bundleAnalysis(): Promise<void> {
-  const outfile = resolve(here, "src/_lib/analysis.js");
+export async function bundleLibraries(): Promise<void> {
+  const outdir = resolve(here, "src/_lib");
   const result = await build({
-    entryPoints: [resolve(here, "browser-analysis.ts")],
-    outfile,
+    entryPoints: LIBRARIES,
+    outdir,
     bundle: true,
+    splitting: true,
+    chunkNames: "chunk-[hash]",
     format: "esm",
     platform: "browser",
     target: "es2022",
@@ -79,11 +93,17 @@ export async function bundleAnalysis(): Promise<void> {
     logLevel: "silent",
     write: false,
   });
-  // Written beside and renamed, so a build reading it never sees half a file.
-  mkdirSync(dirname(outfile), { recursive: true });
-  const tmp = `${outfile}.${process.pid}.tmp`;
-  writeFileSync(tmp, result.outputFiles[0].contents);
-  renameSync(tmp, outfile);
+  // Each file is written beside and renamed, so a build reading it never sees half a file; the
+  // chunks are content-addressed, and written before the entries that import them.
+  mkdirSync(outdir, { recursive: true });
+  const files = [...result.outputFiles].sort((a, b) => Number(basename(b.path).startsWith("chunk-")) - Number(basename(a.path).startsWith("chunk-")));
+  for (const file of files) {
+    const tmp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, file.contents);
+    renameSync(tmp, file.path);
+  }
+  const current = new Set(files.map((f) => basename(f.path)));
+  for (const name of readdirSync(outdir)) if (name.startsWith("chunk-") && name.endsWith(".js") && !current.has(name)) rmSync(join(outdir, name), { force: true });
 }
 
 function argument(name: string): string | undefined {

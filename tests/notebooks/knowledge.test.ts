@@ -9,14 +9,14 @@ import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { metaAnalysis } from "../../analysis/estimators/meta-analysis.ts";
-import { bundleAnalysis } from "../../notebooks/build.ts";
+import { bundleLibraries } from "../../notebooks/build.ts";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 let knowledge: any;
 let business: any;
 
 beforeAll(async () => {
-  await bundleAnalysis();
+  await bundleLibraries();
   knowledge = await import(pathToFileURL(resolve("notebooks/src/components/knowledge.js")).href);
   business = await import(pathToFileURL(resolve("notebooks/src/components/business-case.js")).href);
 }, 60_000);

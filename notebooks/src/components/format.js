@@ -1,5 +1,11 @@
 // Number formatting in Danish (decimal comma, thousands dot), used on every page.
-const nf = (digits) => new Intl.NumberFormat("da-DK", {minimumFractionDigits: digits, maximumFractionDigits: digits});
+// One formatter per number of digits: constructing an Intl.NumberFormat costs more than formatting.
+const formatters = new Map();
+const nf = (digits) => {
+  let f = formatters.get(digits);
+  if (!f) formatters.set(digits, (f = new Intl.NumberFormat("da-DK", {minimumFractionDigits: digits, maximumFractionDigits: digits})));
+  return f;
+};
 
 export function num(x, digits = 2) {
   return x === null || x === undefined || !Number.isFinite(x) ? "–" : nf(digits).format(x);

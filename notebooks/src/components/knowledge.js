@@ -21,7 +21,7 @@
 //   it is shown when no target-group filter is set, and the business case falls back to it.
 // The vote count uses each trial's overall result as its package reports it; subgroup estimates
 // never vote (they are not tests the package corrected for multiplicity).
-import {metaAnalysis} from "../_lib/analysis.js";
+import {metaAnalysis} from "../_lib/meta-analysis.js";
 
 /** Age bands the filter offers; a trial belongs to a band when its age range overlaps it. */
 export const AGE_BANDS = [

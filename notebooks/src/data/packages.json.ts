@@ -28,6 +28,9 @@ interface ProtocolJson {
   economics?: { weekly_benefit_dkk?: number; discount_rate?: number; price_year?: number };
 }
 
+/** The estimators the knowledge bank pools and votes with (risk difference, difference in means). */
+const POOLING_SCALE = new Set(["risk_difference", "difference_in_means"]);
+
 const packages = [];
 const folders = existsSync(root) ? readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort() : [];
 for (const folder of folders) {
@@ -43,6 +46,7 @@ for (const folder of folders) {
   const protocolFile = join(dir, "protocol.json");
   if (!existsSync(protocolFile)) throw new Error(`${dir}: protocol.json is missing (the package must carry its protocol)`);
   const p = JSON.parse(readFileSync(protocolFile, "utf8")) as ProtocolJson;
+  const byTargetGroup = new Set((p.subgroups ?? []).filter((s) => s.variable === "target_group").map((s) => s.id ?? s.variable));
   const manifestFile = join(dir, "manifest.json");
   const manifestBytes = existsSync(manifestFile) ? readFileSync(manifestFile) : null;
   const manifest = manifestBytes ? (JSON.parse(manifestBytes.toString("utf8")) as { trial?: string; created_at?: string }) : {};
@@ -68,8 +72,13 @@ for (const folder of folders) {
       economics: p.economics ?? null,
     },
     n: e.data.n,
-    results: e.results.map(({ warnings: _w, se_type: _s, df: _d, scale: _c, ...r }) => r),
-    heterogeneity: e.heterogeneity,
+    // Only the rows the pages read (the knowledge bank: each contrast's overall estimate on the
+    // pooling scale and the subgroup rows by target group; the full table is in the package), which
+    // halves what every page downloads and parses.
+    results: e.results
+      .filter((r) => (r.subgroup === null ? POOLING_SCALE.has(r.estimator) : byTargetGroup.has(r.subgroup.variable)))
+      .map(({ warnings: _w, se_type: _s, df: _d, scale: _c, ...r }) => r),
+    heterogeneity: e.heterogeneity.filter((h) => byTargetGroup.has(h.variable)),
     for_whom: e.for_whom ?? [],
     ratings: (e.ratings ?? []).map((r) => ({ scheme: r.scheme, value: r.value, label: r.label })),
     site_effects: e.site_effects,
