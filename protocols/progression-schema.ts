@@ -15,7 +15,7 @@
  *   weeks), and the multiplicity adjustment over the factors.
  *
  * Rules that relate fields (unique factor ids, anchors on the scale, week 0 present, windows not
- * overlapping, the primary week planned) live in `cross-field.ts` (`progressionInstrument`).
+ * overlapping, the primary week planned) live in `rules/progression.ts` (`progressionInstrument`).
  */
 import { z } from "zod";
 
