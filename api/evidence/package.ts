@@ -106,7 +106,7 @@ export interface PackageInput {
    * progression instrument: the package gets the `progression` section and `progression.csv`.
    * The participants are those of `allocations`, in their order.
    */
-  progressionMeasurements?: Measurement[] | null;
+  progressionMeasurements?: readonly Measurement[] | null;
 }
 
 /** Packages split their randomization draws over this many streams, on every machine alike. */

@@ -1,7 +1,7 @@
 /**
  * An app with evidence packages switched on (a signing key, a repository) on an in-memory DuckDB
- * store, tokens per role, and a helper that enrolls a small IPS trial through the API with varied
- * baselines and site-recorded primary outcomes.
+ * store, tokens per role, and helpers that enroll a small IPS trial through the API with varied
+ * baselines and site-recorded primary outcomes, and record progression measurements for it.
  */
 import { createApp, type App } from "../../api/app.ts";
 import { MemoryEvidenceRepository, type EvidenceRepository } from "../../api/evidence/repository.ts";
@@ -9,7 +9,7 @@ import { generateSigningJwk, signerFromJwk, type Signer } from "../../api/eviden
 import { protocolsFromFolder } from "../../api/protocol-source-node.ts";
 import { pseudonymKey } from "../../api/pseudonym.ts";
 import { openDuckDbStore } from "../../api/store/duckdb.ts";
-import type { Store } from "../../api/store/store.ts";
+import { ALL_SITES, type Store } from "../../api/store/store.ts";
 import { createToken } from "../../api/tokens.ts";
 import { fastStream, uniform } from "../../analysis/design/index.ts";
 import { cprFor, ipsEnrollment, NOW, seededBytes } from "../api/harness.ts";
@@ -21,6 +21,8 @@ export interface EvidenceApp {
   repository: EvidenceRepository;
   tokens: { agency: string; researcher: string; kbh: string; aarhus: string };
   request(path: string, init?: { method?: string; token?: string | null; json?: unknown }): Promise<Response>;
+  /** Moves the app's clock to `at` (it keeps ticking a second per reading from there). */
+  setClock(at: Date): void;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function evidenceApp(repository: EvidenceRepository = new MemoryEvi
   const tokens = { agency: await make("agency", "STAR"), researcher: await make("researcher", "Forsker"), kbh: await make("municipality", "København", "101"), aarhus: await make("municipality", "Aarhus", "751") };
   return {
     app, store, signer, repository, tokens,
+    setClock: (at) => void (now = at.getTime()),
     request: (path, init = {}) => {
       const headers = new Headers();
       if (init.token) headers.set("authorization", `Bearer ${init.token}`);
@@ -78,4 +81,38 @@ export async function enrollIpsTrial(e: EvidenceApp, n: number, seed = 11): Prom
     }
     await ok(e.request(`${T}/outcomes`, { method: "POST", token, json: { values } }), 201);
   }
+}
+
+/**
+ * Moves the clock past the last planned week and records progression measurements through the
+ * API for everyone enrolled: at each planned week's day (as the site's caseworker would), each
+ * missed with probability 0.15, scores 1–5 drawn around a person level, one point higher from week
+ * 26 on in the non-control arms. Returns how many were recorded per arm and planned week.
+ */
+export async function recordIpsProgression(e: EvidenceApp, seed = 5): Promise<Map<string, number>> {
+  const trial = "ips-severe-mental-illness";
+  const protocol = protocolsFromFolder().get(trial)!.protocol;
+  const { factors } = protocol.progression!.instrument;
+  const weeks = protocol.progression!.schedule.map((s) => s.week);
+  const enrollments = await e.store.listEnrollments(trial, ALL_SITES);
+  e.setClock(new Date(Date.parse(enrollments[0].enrolledAt) + 600 * 86_400_000));
+  const rng = fastStream(seed);
+  const counts = new Map<string, number>();
+  for (const [site, token] of [["101", e.tokens.kbh], ["751", e.tokens.aarhus]] as const) {
+    const measurements = [];
+    for (const p of enrollments.filter((x) => x.site === site)) {
+      const level = 1 + Math.floor(uniform(rng) * 3);
+      for (const week of weeks) {
+        if (uniform(rng) < 0.15) continue;
+        const lift = p.arm !== "usual" && week >= 26 ? 1 : 0;
+        const date = new Date(Date.parse(p.enrolledAt.slice(0, 10)) + 7 * week * 86_400_000).toISOString().slice(0, 10);
+        const scores = Object.fromEntries(factors.map((f) => [f.id, Math.min(5, level + lift + Math.floor(uniform(rng) * 2))]));
+        measurements.push({ participant_id: p.publicId, date, scored_by: "together", scores });
+        counts.set(`${p.arm}/${week}`, (counts.get(`${p.arm}/${week}`) ?? 0) + 1);
+      }
+    }
+    const res = await e.request(`/v1/trials/${trial}/progression`, { method: "POST", token, json: { measurements } });
+    if (res.status !== 201) throw new Error(`${res.status}: ${await res.text()}`);
+  }
+  return counts;
 }

@@ -3,7 +3,9 @@
  * signed draft, invisible to the public; the agency publishes it once; the public reads the
  * report, evidence.json and tables but never the person-level files; a re-analysis after closing
  * links its predecessor and reveals the seed; and the package as served passes `virker verify`,
- * allocations re-derived from the store's real allocations.
+ * allocations re-derived from the store's real allocations; the trial's progression measurements,
+ * recorded through the API, give the package its progression section and person-level
+ * progression.csv, re-run by verify.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,16 +16,18 @@ import { seedCommitment } from "../../analysis/design/index.ts";
 import { main } from "../../api/cli/main.ts";
 import { ALL_SITES } from "../../api/store/store.ts";
 import { cprFor } from "../api/harness.ts";
-import { enrollIpsTrial, evidenceApp, type EvidenceApp } from "./evidence-app.ts";
+import { enrollIpsTrial, evidenceApp, recordIpsProgression, type EvidenceApp } from "./evidence-app.ts";
 
 const T = "/v1/trials/ips-severe-mental-illness";
 let e: EvidenceApp;
 let first: string;
+let recorded: Map<string, number>;
 const root = mkdtempSync(join(tmpdir(), "virker-evidence-routes-"));
 
 beforeAll(async () => {
   e = await evidenceApp();
   await enrollIpsTrial(e, 36);
+  recorded = await recordIpsProgression(e);
 }, 60_000);
 afterAll(async () => {
   await e.close();
@@ -61,10 +65,20 @@ describe("evidence routes", () => {
     const evidence = EvidenceSchema.parse(await (await e.request(`/v1/evidence/${first}/evidence.json`)).json());
     expect(evidence.consort!.randomized).toBe(72);
     expect(evidence.warnings.join("\n")).toContain("outcome self_supporting_78w: no participant has a value yet; not analysed");
+    // The progression section from the measurements recorded through the API.
+    const progression = evidence.progression!;
+    expect(progression.completeness.map((c) => [c.arm, c.week, c.expected, c.measured])).toEqual(
+      ["ips", "ips_e", "usual"].flatMap((arm) => [0, 13, 26, 52, 78].map((week) => [arm, week, evidence.consort!.arms.find((a) => a.arm === arm)!.allocated, recorded.get(`${arm}/${week}`) ?? 0])),
+    );
+    expect(progression.warnings).toEqual([]);
+    expect(progression.primary.map((p) => p.arm)).toEqual(["ips", "ips_e"]);
+    expect(progression.primary.every((p) => p.estimate > 0.5)).toBe(true);
+    expect(progression.statements.find((s) => s.kind === "total")!.text.en).toMatch(/^Participants in IPS moved closer to work or education/);
+    expect(await (await e.request(`/v1/evidence/${first}/tables/progression-completeness.csv`)).text()).toMatch(/^arm,week,expected,measured,share\n/);
     const table = await e.request(`/v1/evidence/${first}/tables/effects.csv`);
     expect(table.status).toBe(200);
     expect((await table.text()).split("\n")[0]).toBe("outcome,contrast,estimator,scale,estimate,std_error,ci_lower,ci_upper,p_value,df,n,se_type");
-    for (const file of ["data.csv", "allocations.csv"]) {
+    for (const file of ["data.csv", "allocations.csv", "progression.csv"]) {
       expect((await e.request(`/v1/evidence/${first}/${file}`)).status).toBe(401);
       expect((await e.request(`/v1/evidence/${first}/${file}`, { token: e.tokens.kbh })).status).toBe(403);
       expect((await e.request(`/v1/evidence/${first}/${file}`, { token: e.tokens.researcher })).status).toBe(200);
@@ -109,6 +123,7 @@ describe("evidence routes", () => {
     const code = await main(["verify", dir, "--key", e.signer.publicKey], { out: (t) => void (out += t), err: (t) => void (err += t) });
     expect(err).toBe("");
     expect(out).toContain("72 allocations re-derived from the seed");
+    expect(out).toMatch(/progression re-run from progression\.csv: \d+ measurements/);
     expect(code).toBe(0);
   });
 });
