@@ -11,7 +11,7 @@
  * depends on the seed, D and S only, never on where the streams ran.
  */
 import { outcomeColumns, type Protocol } from "../protocols/index.ts";
-import { fastStream, Rerandomizer, trialDesignOf, type DesignParticipant } from "./design/index.ts";
+import { designVariables, fastStream, Rerandomizer, trialDesignOf, type DesignParticipant } from "./design/index.ts";
 import type { RandomizationInference } from "./evidence/schema.ts";
 import type { DataSet } from "./plan.ts";
 
@@ -53,7 +53,10 @@ export function randomizationCounts(protocol: Protocol, data: DataSet, settings:
   const armColumn = text("arm")!;
   const site = text("site");
   const enrolled = text("enrolled_at");
-  const covariates = protocol.covariates.map((c) => c.id).filter((c) => data.columns.has(c)).map((c) => [c, data.columns.get(c)!] as const);
+  // Only the variables the design reads (strata, factors, unit) are coded.
+  const { strata, factors, unit } = designVariables(protocol.design);
+  const inputs = [...new Set([...strata, ...factors, ...(unit === null ? [] : [unit])])].filter((v) => v !== "site");
+  const covariates = protocol.covariates.map((c) => c.id).filter((c) => inputs.includes(c) && data.columns.has(c)).map((c) => [c, data.columns.get(c)!] as const);
   const participants: DesignParticipant[] = Array.from({ length: data.rows }, (_, i) => ({
     site: site?.[i] ?? protocol.sites[0].id,
     covariates: Object.fromEntries(covariates.map(([c, column]) => {
@@ -68,15 +71,17 @@ export function randomizationCounts(protocol: Protocol, data: DataSet, settings:
   const contrasts = treated.map((arm) => armIds.indexOf(arm));
   const sums = new Float64Array(armIds.length);
   const counts = new Float64Array(armIds.length);
-  const observedOnly = Int32Array.from({ length: data.rows }, (_, i) => i).filter((i) => !Number.isNaN(y[i]));
+  // A participant without the outcome adds 0 to its arm's sum and 0 to its count: one sequential
+  // pass, and the same sums as adding the observed values alone in the same order.
+  const value = Float64Array.from(y, (v) => (Number.isNaN(v) ? 0 : v));
+  const weight = Float64Array.from(y, (v) => (Number.isNaN(v) ? 0 : 1));
   const means = (assign: Int8Array) => {
     sums.fill(0);
     counts.fill(0);
-    for (let j = 0; j < observedOnly.length; j++) {
-      const i = observedOnly[j];
+    for (let i = 0; i < assign.length; i++) {
       const a = assign[i];
-      sums[a] += y[i];
-      counts[a]++;
+      sums[a] += value[i];
+      counts[a] += weight[i];
     }
   };
   means(realized);

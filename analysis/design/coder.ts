@@ -45,6 +45,15 @@ function valueOf(p: DesignParticipant, variable: string): string {
   return String(raw);
 }
 
+/** The participant variables a design reads (`site` or covariate ids): strata, minimization factors, the unit. */
+export function designVariables(d: Design): { strata: readonly string[]; factors: readonly string[]; unit: string | null } {
+  return {
+    strata: d.type === "stratified" || d.type === "cluster" ? d.strata : [],
+    factors: d.type === "minimization" ? d.factors.map((f) => f.covariate) : [],
+    unit: d.type === "cluster" || d.type === "stepped_wedge" ? d.unit : null,
+  };
+}
+
 /** Codes participants one at a time; keeps the dictionaries of strata, levels and units. */
 export class ParticipantCoder {
   readonly stratumVars: readonly string[];
@@ -60,9 +69,7 @@ export class ParticipantCoder {
 
   constructor(trial: TrialDesign) {
     const d = trial.design;
-    this.stratumVars = d.type === "stratified" || d.type === "cluster" ? d.strata : [];
-    this.factorVars = d.type === "minimization" ? d.factors.map((f) => f.covariate) : [];
-    this.unitVar = d.type === "cluster" || d.type === "stepped_wedge" ? d.unit : null;
+    ({ strata: this.stratumVars, factors: this.factorVars, unit: this.unitVar } = designVariables(d));
     this.levels = this.factorVars.map(() => new Map());
     this.fixedUnits = d.type === "stepped_wedge";
     if (d.type === "stepped_wedge") {

@@ -55,7 +55,7 @@
  * share in the participant's stratum, at random among ties.
  */
 export { allocateAll, Allocator, keyedSources, type Allocation, type AllocationSources, type AllocatorState } from "./allocator.ts";
-export { DesignInputError, type CoderState, type DesignParticipant, type TrialDesign } from "./coder.ts";
+export { designVariables, DesignInputError, type CoderState, type DesignParticipant, type TrialDesign } from "./coder.ts";
 export { Rerandomizer, type RerandomizeOptions } from "./rerandomize.ts";
 export { convergenceGuessRate } from "./predictability.ts";
 export { fastStream, keyedStream, newSeed, parseSeed, randomInt, SeedError, seedCommitment, shuffle, uniform, type RandomSource } from "./random.ts";

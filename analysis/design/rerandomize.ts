@@ -10,7 +10,57 @@
  */
 import { createEngine, SteppedWedgeEngine, type Engine } from "./engine.ts";
 import { ParticipantCoder, type DesignParticipant, type TrialDesign } from "./coder.ts";
-import { shuffle, type RandomSource } from "./random.ts";
+import { fastBelow, fastState, shuffle, type RandomSource } from "./random.ts";
+
+/**
+ * Permuted blocks (the blocked and stratified designs) over a whole data set with a fast stream:
+ * the same words, in the same order, as `BlockEngine.assign` one participant at a time (draw the
+ * block size if there are several, lay out the ratio, Fisher–Yates from the end), with the
+ * generator stepped inline and every stratum's block in one buffer, so that a draw allocates
+ * nothing and calls nothing per participant. Randomization inference spends its time here.
+ */
+class BlockBatch {
+  /** Per block size, the unshuffled block: arm k repeated ratio_k · size / Σ ratio times. */
+  private readonly layouts: Int8Array[];
+  private readonly largest: number;
+  private readonly blocks: Int8Array;
+  private readonly size: Int32Array;
+  private readonly position: Int32Array;
+  constructor(ratios: readonly number[], blockSizes: readonly number[], strata: number) {
+    const total = ratios.reduce((a, b) => a + b, 0);
+    this.layouts = blockSizes.map((size) => Int8Array.from(ratios.flatMap((r, k) => Array<number>((r * size) / total).fill(k))));
+    this.largest = Math.max(...blockSizes);
+    this.blocks = new Int8Array(strata * this.largest);
+    this.size = new Int32Array(strata);
+    this.position = new Int32Array(strata);
+  }
+  draw(s: Int32Array, stratum: Int32Array, out: Int8Array): void {
+    const { blocks, size, position, layouts, largest } = this;
+    const choices = layouts.length;
+    size.fill(0);
+    position.fill(0);
+    for (let i = 0; i < stratum.length; i++) {
+      const t = stratum[i];
+      const base = t * largest;
+      let at = position[t];
+      if (at === size[t]) {
+        const layout = choices === 1 ? layouts[0] : layouts[fastBelow(s, choices)];
+        const n = layout.length;
+        for (let k = 0; k < n; k++) blocks[base + k] = layout[k];
+        for (let k = n - 1; k > 0; k--) {
+          const j = base + fastBelow(s, k + 1);
+          const v = blocks[base + k];
+          blocks[base + k] = blocks[j];
+          blocks[j] = v;
+        }
+        size[t] = n;
+        at = 0;
+      }
+      out[i] = blocks[base + at];
+      position[t] = at + 1;
+    }
+  }
+}
 
 export interface RerandomizeOptions {
   /** The realized arm index of each participant (needed for the conditional simple design). */
@@ -29,6 +79,7 @@ export class Rerandomizer {
   private readonly period: Int32Array;
   private readonly factors: number;
   private readonly permute: Int8Array | null;
+  private readonly blocks: BlockBatch | null;
   /** Describes what one draw does, for the evidence package. */
   readonly description: string;
 
@@ -50,6 +101,8 @@ export class Rerandomizer {
       this.period[i] = coded.period;
     }
     this.engine = createEngine({ arms: trial.arms, design: trial.design, factorLevels: coder.factorLevelCounts(), units: coder.units.size });
+    const d = trial.design;
+    this.blocks = d.type === "blocked" || d.type === "stratified" ? new BlockBatch(trial.arms.map((a) => a.ratio), d.block_sizes, Math.max(1, coder.strata.size)) : null;
     if (options.conditionOnArmSizes === true && trial.design.type !== "simple") {
       throw new Error(`conditionOnArmSizes applies to the simple design only; a ${trial.design.type} design is re-run as it was`);
     }
@@ -72,6 +125,11 @@ export class Rerandomizer {
     if (this.permute) {
       out.set(this.permute);
       shuffle(rng, out);
+      return;
+    }
+    const fast = this.blocks && fastState(rng);
+    if (fast) {
+      this.blocks!.draw(fast, this.stratum, out);
       return;
     }
     this.engine.reset();

@@ -1,6 +1,8 @@
 import { createHash, createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { fastStream, keyedStream, parseSeed, randomInt, SeedError, seedCommitment, type RandomSource } from "../../../analysis/design/index.ts";
+import { fastBelow, fastState } from "../../../analysis/design/random.ts";
 import { pchisqUpper } from "../../../analysis/distributions.ts";
 
 const ZERO_SEED = "0".repeat(64);
@@ -78,5 +80,32 @@ describe("randomInt", () => {
   it("refuses n outside [1, 2^32]", () => {
     expect(() => randomInt(fastStream(1), 0)).toThrow(RangeError);
     expect(() => randomInt(fastStream(1), 2.5)).toThrow(RangeError);
+  });
+});
+
+describe("fast stream", () => {
+  const SEEDS = [0, 1, 7, -1, 123_456_789, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), 2 ** 40 + 5, -(2 ** 33) - 3];
+  it("is pure-rand's xoroshiro128plus(seed | 0) word for word", () => {
+    for (const seed of SEEDS) {
+      const reference = xoroshiro128plus(seed | 0);
+      const ours = fastStream(seed);
+      const expected = Array.from({ length: 2000 }, () => reference.next() >>> 0);
+      expect(Array.from({ length: 2000 }, () => ours.nextUint32()), `seed ${seed}`).toEqual(expected);
+    }
+  });
+  it("steps inline (fastBelow on its state) exactly as randomInt steps it through nextUint32", () => {
+    for (const seed of SEEDS.slice(0, 4)) {
+      const a = fastStream(seed);
+      const b = fastStream(seed);
+      const state = fastState(b)!;
+      for (let i = 0; i < 5000; i++) {
+        // Small n (blocks, shuffles) and large ones up to 2^21, where rejection is common.
+        const n = i % 3 === 0 ? 2 + (i % 11) : i % 3 === 1 ? 1 + ((i * 7919) % 2_097_152) : 2_097_152 - (i % 5);
+        if (n === 1) continue;
+        expect(fastBelow(state, n)).toBe(randomInt(a, n));
+      }
+      expect(b.nextUint32()).toBe(a.nextUint32());
+    }
+    expect(fastState(keyedStream(parseSeed(ZERO_SEED), "x"))).toBeNull();
   });
 });
