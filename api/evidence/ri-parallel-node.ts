@@ -2,29 +2,77 @@
  * Node-only: randomization-inference streams in parallel. Stream 0 runs on this thread while the
  * others run in worker threads (or all in workers, `workerRandomizationCounts`); the counts are the same as running every stream in turn
  * (analysis/randomization-inference.ts), so a package verifies anywhere.
+ *
+ * Worker threads are kept between packages (unreferenced while idle, so they never hold the
+ * process open): starting one compiles the analysis code again, which costs more than a few
+ * thousand draws, and a server builds many packages.
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { randomizationCounts, type RandomizationCounts, type RandomizationSettings } from "../../analysis/randomization-inference.ts";
-import type { DataSet } from "../../analysis/plan.ts";
+import type { DataColumn, DataSet } from "../../analysis/plan.ts";
 import type { Protocol } from "../../protocols/index.ts";
+
+/** What a worker is asked (ri-worker-node.mjs). */
+interface Task {
+  protocol: Protocol;
+  rows: number;
+  columns: [string, DataColumn][];
+  settings: RandomizationSettings;
+  stream: number;
+}
+
+const idle: Worker[] = [];
+
+function startWorker(): Worker {
+  const worker = new Worker(new URL("./ri-worker-node.mjs", import.meta.url));
+  // A worker that dies while idle leaves the pool.
+  worker.on("exit", () => {
+    const at = idle.indexOf(worker);
+    if (at >= 0) idle.splice(at, 1);
+  });
+  return worker;
+}
+
+function inWorker(task: Task): Promise<RandomizationCounts> {
+  const worker = idle.pop() ?? startWorker();
+  worker.ref();
+  return new Promise<RandomizationCounts>((resolve, reject) => {
+    const done = () => {
+      worker.off("message", onMessage);
+      worker.off("error", onError);
+      worker.off("exit", onExit);
+    };
+    const onMessage = (m: { counts: RandomizationCounts } | { error: string }) => {
+      done();
+      worker.unref();
+      if (idle.length < availableParallelism()) idle.push(worker);
+      else void worker.terminate();
+      if ("error" in m) reject(new Error(`randomization-inference worker: ${m.error}`));
+      else resolve(m.counts);
+    };
+    const onError = (e: Error) => {
+      done();
+      void worker.terminate();
+      reject(e);
+    };
+    const onExit = (code: number) => {
+      done();
+      reject(new Error(`randomization-inference worker exited with ${code}`));
+    };
+    worker.on("message", onMessage);
+    worker.once("error", onError);
+    worker.once("exit", onExit);
+    worker.postMessage(task);
+  });
+}
 
 export async function parallelRandomizationCounts(protocol: Protocol, data: DataSet, settings: RandomizationSettings, options: { allInWorkers?: boolean } = {}): Promise<RandomizationCounts[]> {
   const columns = [...data.columns];
   // Stream 0 stays on this thread unless there is a core to spare for it as well.
   const allInWorkers = options.allInWorkers ?? availableParallelism() > settings.streams;
   const first = allInWorkers ? 0 : 1;
-  const workers = Array.from({ length: settings.streams - first }, (_, k) =>
-    new Promise<RandomizationCounts>((resolve, reject) => {
-      const worker = new Worker(new URL("./ri-worker-node.mjs", import.meta.url), { workerData: { protocol, rows: data.rows, columns, settings, stream: k + first } });
-      worker.once("message", (m: RandomizationCounts) => {
-        resolve(m);
-        void worker.terminate();
-      });
-      worker.once("error", reject);
-      worker.once("exit", (code) => code !== 0 && reject(new Error(`randomization-inference worker exited with ${code}`)));
-    }),
-  );
+  const workers = Array.from({ length: settings.streams - first }, (_, k) => inWorker({ protocol, rows: data.rows, columns, settings, stream: k + first }));
   if (allInWorkers) return Promise.all(workers);
   // Let the workers start before this thread gets busy.
   await new Promise((r) => setTimeout(r, 0));
