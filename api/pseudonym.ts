@@ -19,11 +19,39 @@
  * the store refuses one anyway (unique per trial). Grouping by four characters means a public id can
  * never contain a CPR-shaped run of digits.
  *
- * Runtime-neutral (@noble/hashes): the same code runs in Node and in a Worker.
+ * Runtime-neutral: @noble/hashes everywhere, or the runtime's own `node:crypto` HMAC where
+ * `process.getBuiltinModule` offers it (Node ≥ 20.16), which is two to three times faster and gives
+ * the same bytes. A bulk upload computes two HMACs per row, so this is on the hot path.
  */
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, hexToBytes, utf8ToBytes } from "@noble/hashes/utils.js";
+
+/** The part of `node:crypto` used here, typed locally so that Worker builds need no Node types. */
+interface NodeHmac {
+  update(data: string | Uint8Array): NodeHmac;
+  digest(): Uint8Array;
+}
+interface NodeCrypto {
+  createHmac(algorithm: "sha256", key: Uint8Array): NodeHmac;
+}
+const nodeCrypto = (
+  globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+).process?.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined;
+
+const ZERO = new Uint8Array([0]);
+
+/** HMAC-SHA-256 of the concatenated parts (strings as UTF-8). */
+function hmacSha256(key: Uint8Array, ...parts: Array<string | Uint8Array>): Uint8Array {
+  if (nodeCrypto !== undefined) {
+    const h = nodeCrypto.createHmac("sha256", key);
+    for (const p of parts) h.update(p);
+    return h.digest();
+  }
+  const h = hmac.create(sha256, key);
+  for (const p of parts) h.update(typeof p === "string" ? utf8ToBytes(p) : p);
+  return h.digest();
+}
 
 /** Shortest pseudonym key accepted, in bytes. */
 export const MIN_KEY_BYTES = 32;
@@ -92,7 +120,7 @@ export function pseudonymize(key: PseudonymKey, normalizedCpr: string): string {
   if (!NORMALIZED_CPR_RE.test(normalizedCpr)) {
     throw new TypeError("pseudonymize expects a normalized CPR number (ten digits) (forventer et normaliseret CPR-nummer)");
   }
-  return bytesToHex(hmac(sha256, key.bytes, utf8ToBytes(normalizedCpr)));
+  return bytesToHex(hmacSha256(key.bytes, normalizedCpr));
 }
 
 /** True for a well-formed pseudonym (64 lowercase hex digits). */
@@ -106,7 +134,7 @@ export function isPseudonym(value: unknown): value is string {
  */
 export function publicParticipantId(key: PseudonymKey, trialId: string, pseudonym: string): string {
   if (!isPseudonym(pseudonym)) throw new TypeError("publicParticipantId expects a pseudonym (64 hex digits)");
-  const mac = hmac(sha256, key.publicIdKey, concat(utf8ToBytes(trialId), new Uint8Array([0]), hexToBytes(pseudonym)));
+  const mac = hmacSha256(key.publicIdKey, trialId, ZERO, hexToBytes(pseudonym));
   const chars = base32(mac.subarray(0, 10));
   return `p-${chars.slice(0, 4)}-${chars.slice(4, 8)}-${chars.slice(8, 12)}-${chars.slice(12, 16)}`;
 }
@@ -121,16 +149,6 @@ export const PUBLIC_ID_RE = /^p-[0-9a-hjkmnp-tv-z]{4}(-[0-9a-hjkmnp-tv-z]{4}){3}
  */
 export function keyFingerprint(key: PseudonymKey): string {
   return bytesToHex(hmac(sha256, key.bytes, utf8ToBytes("virker/key-fingerprint/v1")));
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** RFC 4648 bit order with Crockford's alphabet; input length must be a multiple of 5 bytes. */

@@ -79,6 +79,18 @@ describe("pseudonymKey", () => {
 describe("publicParticipantId", () => {
   const p = pseudonymize(key, "0101010001");
 
+  it("follows the documented formula, derived here with node:crypto (ids already issued must never change)", () => {
+    const kPub = createHmac("sha256", Buffer.from(KEY_HEX, "hex")).update("virker/public-id/v1").digest();
+    const mac = createHmac("sha256", kPub).update(Buffer.concat([Buffer.from("ips-2027"), Buffer.from([0]), Buffer.from(p, "hex")])).digest();
+    let bits = "";
+    for (const b of mac.subarray(0, 10)) bits += b.toString(2).padStart(8, "0");
+    const chars = bits.match(/.{5}/g)!.map((g) => "0123456789abcdefghjkmnpqrstvwxyz"[parseInt(g, 2)]).join("");
+    const expected = `p-${chars.slice(0, 4)}-${chars.slice(4, 8)}-${chars.slice(8, 12)}-${chars.slice(12, 16)}`;
+    expect(publicParticipantId(key, "ips-2027", p)).toBe(expected);
+    // The id issued for this person before the node:crypto fast path existed (noble only).
+    expect(expected).toBe("p-a0gj-nged-5tr7-7vtg");
+  });
+
   it("is stable for one trial and differs between trials", () => {
     expect(publicParticipantId(key, "trial-a", p)).toBe(publicParticipantId(key, "trial-a", p));
     expect(publicParticipantId(key, "trial-a", p)).not.toBe(publicParticipantId(key, "trial-b", p));
