@@ -29,7 +29,6 @@ import { differenceInMeans, riskDifference } from "./estimators/difference-in-me
 import { differenceInMeansBlocked } from "./estimators/difference-in-means-blocked.ts";
 import { differenceInMeansClustered } from "./estimators/difference-in-means-clustered.ts";
 import { subgroupAnalysis } from "./estimators/interaction.ts";
-import { jointInteractionTest } from "./estimators/interaction-joint.ts";
 import { kaplanMeier, survivalAt } from "./estimators/kaplan-meier.ts";
 import { lmLin, type Covariate } from "./estimators/lm-lin.ts";
 import { logrank } from "./estimators/logrank.ts";
@@ -291,19 +290,9 @@ export function runPlan(protocol: Protocol, data: DataSet, options: PlanOptions 
         for (const { level, effect } of [...analysis.levels].sort((a, b) => order.indexOf(String(a.level)) - order.indexOf(String(b.level)))) {
           results.push(row(outcome.id, arm, control, { variable: id, level: String(level) }, "difference_in_means", effect));
         }
-        // With more than two levels the effect differs if any level differs: the joint F test of
-        // every interaction term (with two it is the same test as the single t).
-        let p = analysis.interaction_p_value;
-        if (analysis.levels.length > 2) {
-          try {
-            p = jointInteractionTest(Float64Array.from(inLevel, (i) => y[i]), Uint8Array.from(inLevel, (i) => (arms[i] === arm ? 1 : 0)), levels, { variable: id, outcome: outcome.id }).p_value;
-          } catch (error) {
-            if (!(error instanceof AnalysisError)) throw error;
-            warnings.push(`subgroup ${id} (${arm} vs ${control}): ${error.message}; skipped`);
-            continue;
-          }
-        }
-        family.push({ variable: id, p });
+        // With more than two levels the effect differs if any level differs: subgroupAnalysis's
+        // p is the joint F test of every interaction term (with two, the single t-test's).
+        family.push({ variable: id, p: analysis.interaction_p_value });
       }
       const pHolm = holm(family.map((f) => f.p));
       const pBh = benjaminiHochberg(family.map((f) => f.p));

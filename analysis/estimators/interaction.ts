@@ -8,8 +8,12 @@
  * Interaction test: OLS `y = β₀ + β₁ z + β₂ g + β₃ z·g + ε` with HC2 standard errors, the
  * `z:g` coefficient β₃ tested with N − 4 degrees of freedom, as
  * `estimatr::lm_robust(y ~ z * g, data, se_type = "HC2")` and its `z:g` row. β₃ is the difference
- * of the two subgroup effects. A subgroup variable with more than two levels enters as dummies for
- * every level but the first (sorted), and the test is returned per dummy (`z:g<level>` rows).
+ * of the two subgroup effects. A subgroup variable with L > 2 levels enters as dummies for every
+ * level but the first (sorted), each `z:g<level>` row is returned, and the test of "the effect
+ * differs between the levels" is the joint Wald F test of all L − 1 interaction terms on
+ * (L − 1, N − 2L) degrees of freedom (`waldFTest`; R: `car::linearHypothesis(fit, <z:g terms>,
+ * test = "F")`), not any single row's t-test: its p-value is `interaction_p_value`, the one value
+ * per subgroup variable that enters the Holm/BH family. With two levels it is the t-test's p.
  *
  * Errors (`AnalysisError`): a subgroup level with fewer than two people in an arm (its effect has
  * no variance — "a subgroup of one"), a subgroup variable with a single level, NaN cells, and the
@@ -24,6 +28,7 @@
 import { AnalysisError, type EffectEstimate } from "../estimate.ts";
 import { checkOutcomeAndTreatment, differenceInMeans } from "./difference-in-means.ts";
 import { olsFit, olsTerm } from "./ols.ts";
+import { type WaldFTest, waldFTest } from "./wald-test.ts";
 
 export interface SubgroupOptions {
   /** Name of the subgroup variable, used in terms and messages. */
@@ -38,7 +43,9 @@ export interface SubgroupAnalysis {
   levels: { level: number | string; effect: EffectEstimate }[];
   /** The z:g interaction rows (one for a binary subgroup variable). */
   interactions: EffectEstimate[];
-  /** p-value of the (first) interaction term: the one that enters the Holm/BH family. */
+  /** The joint F test of every z:g row (with two levels F = t²). */
+  interaction_test: WaldFTest;
+  /** p-value of that joint test (with two levels the z:g t-test's): the one that enters the Holm/BH family. */
   interaction_p_value: number;
 }
 
@@ -88,8 +95,11 @@ export function subgroupAnalysis(
     names: ["z", ...names, ...interNames],
     seType: "HC2",
     terms: interNames,
+    covariance: true,
     outcome,
   });
   const interactions = interNames.map((nm) => olsTerm(fit, fit.names.indexOf(nm), "lm_robust", options.level));
-  return { variable, levels: byLevel, interactions, interaction_p_value: interactions[0].p_value };
+  const test = waldFTest(fit, interNames, `${outcome}: subgroup ${variable}`);
+  const p = interactions.length === 1 ? interactions[0].p_value : test.p_value;
+  return { variable, levels: byLevel, interactions, interaction_test: test, interaction_p_value: p };
 }
