@@ -185,7 +185,7 @@ describe.skipIf(!available && !process.env.CI)("notebooks in Chromium, served by
 
   it("knowledge bank: the cells and their pooled numbers equal analysis/'s meta-analysis, and the forest plot is drawn", async () => {
     const page = await open("/notebooks/vidensbank", "[data-testid=pooled-table] tbody tr");
-    const rows = await page.locator("[data-testid=pooled-table] tbody tr").evaluateAll((trs) =>
+    const rows = await page.locator("[data-testid=pooled-table] tbody tr[data-cell]").evaluateAll((trs) =>
       trs.map((tr) => ({ ...(tr as HTMLElement).dataset })),
     );
     const expected = expectedCells();

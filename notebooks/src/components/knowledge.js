@@ -116,7 +116,7 @@ export function contributions(pkg, se, {targetGroup = null, municipality = null}
   }
   for (const r of findings.estimates) {
     if (targetGroup && r.subgroup.level !== targetGroup) continue;
-    const label = `${pkg.trial} · målgruppe / target group (hele forsøget / whole trial)`;
+    const label = `${pkg.trial} · hele forsøget / whole trial`;
     out.push({
       group: r.subgroup.level,
       source: "subgroup",
