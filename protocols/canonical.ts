@@ -10,6 +10,11 @@
  * and a trial's frozen protocol must keep its hash. The price is that writing a default out
  * (`control: false`) gives a different hash from leaving it out; both are valid protocols.
  *
+ * A trial's versions (protocols/README.md, "The hash of a trial's protocol versions"): the first,
+ * registered from a file, keeps that file's hash (the document as written); an amendment, sent as
+ * JSON, is hashed as frozen, defaults applied, so its hash is SHA-256 of its package's
+ * protocol.json. Both are `protocolHash` of a document: the difference is only which document.
+ *
  * Runtime-neutral (@noble/hashes, no `node:` imports): the same hash in Node, Workers, browsers.
  */
 import { sha256 } from "@noble/hashes/sha2.js";

@@ -70,6 +70,9 @@ export function trialRoutes(app: OpenAPIHono<AppEnv>): void {
       const trialId = body.trial_id ?? entry.id;
       if (await deps.store.getTrial(trialId)) throw new ApiError(409, "conflict", `forsøget ${trialId} findes allerede / trial ${trialId} already exists`);
       const seed = newSeed(deps.random);
+      // Version 1 keeps the protocol file's own hash (the YAML document as written, defaults not
+      // applied: `virker protocol hash`), and freezes the parsed protocol, defaults applied, as its
+      // JSON; packages carry the file as protocol.yaml to recompute it (protocols/README.md).
       const at = deps.clock().toISOString();
       await deps.store.createTrial(
         { id: trialId, seed, seedCommitment: seedCommitment(seed), protocolHash: entry.hash, protocolJson: canonicalJson(entry.protocol), at },
@@ -159,6 +162,8 @@ export function trialRoutes(app: OpenAPIHono<AppEnv>): void {
         throw new ApiError(422, "unprocessable", "arme, forhold og design kan ikke ændres undervejs / arms, ratios and design cannot change during a trial");
       }
       const at = deps.clock().toISOString();
+      // An amendment has no file: its hash is that of the frozen protocol itself, defaults applied,
+      // so SHA-256 of its package's protocol.json (protocols/README.md).
       await deps.store.amendTrial(
         trialId,
         { protocolHash: protocolHash(parsed.protocol), protocolJson: canonicalJson(parsed.protocol), reason: body.reason, at },
