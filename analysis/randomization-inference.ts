@@ -69,16 +69,46 @@ export function randomizationCounts(protocol: Protocol, data: DataSet, settings:
   const rr = new Rerandomizer(trialDesignOf(protocol), participants, { realized });
   const c = armIds.indexOf(control);
   const contrasts = treated.map((arm) => armIds.indexOf(arm));
-  const sums = new Float64Array(armIds.length);
-  const counts = new Float64Array(armIds.length);
+  const k = armIds.length;
+  const sums = new Float64Array(k);
+  const counts = new Float64Array(k);
   // A participant without the outcome adds 0 to its arm's sum and 0 to its count: one sequential
   // pass, and the same sums as adding the observed values alone in the same order.
   const value = Float64Array.from(y, (v) => (Number.isNaN(v) ? 0 : v));
   const weight = Float64Array.from(y, (v) => (Number.isNaN(v) ? 0 : 1));
+  // Integer outcomes (0/1, counts, weeks) under 2^53 in all sum exactly in any order, so four
+  // interleaved sets of sums (independent additions the processor can overlap) give the same sums
+  // as one pass; other outcomes keep the one pass in participant order.
+  const exact = value.every((v) => Number.isInteger(v)) && value.reduce((t, v) => t + Math.abs(v), 0) <= Number.MAX_SAFE_INTEGER;
+  const laneSums = new Float64Array(4 * k);
+  const laneCounts = new Float64Array(4 * k);
   const means = (assign: Int8Array) => {
     sums.fill(0);
     counts.fill(0);
-    for (let i = 0; i < assign.length; i++) {
+    let i = 0;
+    if (exact) {
+      laneSums.fill(0);
+      laneCounts.fill(0);
+      for (const end = assign.length - (assign.length % 4); i < end; i += 4) {
+        const a0 = assign[i];
+        const a1 = assign[i + 1] + k;
+        const a2 = assign[i + 2] + 2 * k;
+        const a3 = assign[i + 3] + 3 * k;
+        laneSums[a0] += value[i];
+        laneCounts[a0] += weight[i];
+        laneSums[a1] += value[i + 1];
+        laneCounts[a1] += weight[i + 1];
+        laneSums[a2] += value[i + 2];
+        laneCounts[a2] += weight[i + 2];
+        laneSums[a3] += value[i + 3];
+        laneCounts[a3] += weight[i + 3];
+      }
+      for (let a = 0; a < k; a++) {
+        sums[a] = laneSums[a] + laneSums[a + k] + laneSums[a + 2 * k] + laneSums[a + 3 * k];
+        counts[a] = laneCounts[a] + laneCounts[a + k] + laneCounts[a + 2 * k] + laneCounts[a + 3 * k];
+      }
+    }
+    for (; i < assign.length; i++) {
       const a = assign[i];
       sums[a] += value[i];
       counts[a] += weight[i];

@@ -19,7 +19,15 @@ const trial = syntheticIpsTrial({ n: 240, draws: 0 });
 const text = (name: string) => trial.data.columns.get(name) as (string | null)[];
 const arms = trial.protocol.arms.map((a) => a.id);
 const control = trial.protocol.arms.find((a) => a.control)!.id;
-const y = trial.data.columns.get(trial.protocol.analysis.primary_outcome) as Float64Array;
+const primary = trial.protocol.analysis.primary_outcome;
+const binary = trial.data.columns.get(primary) as Float64Array;
+/** The data with a real-valued primary outcome (the 0/1 outcome plus seeded noise; missing stays missing). */
+const noisy = (() => {
+  const rng = referenceStream(99);
+  const values = binary.map((v) => v + rng.nextUint32() / 2 ** 32 - 0.5);
+  return { ...trial.data, columns: new Map([...trial.data.columns].map(([name, column]) => [name, name === primary ? values : column])) };
+})();
+let y = binary;
 
 /** pure-rand's generator as the previous implementation used it. */
 function referenceStream(seed: number): RandomSource {
@@ -73,14 +81,17 @@ describe("randomization inference", () => {
   const cases: [string, Design, RandomizationSettings][] = [
     ["the protocol's stratified design (blocks of 3 or 6 by site)", trial.protocol.design, { draws: 301, seed: 11, streams: 2 }],
     ["blocked, one block size", { type: "blocked", block_sizes: [6] }, { draws: 200, seed: 4, streams: 1 }],
+    ["stratified, a real-valued outcome (sums in participant order)", trial.protocol.design, { draws: 200, seed: 21, streams: 2 }],
     ["stratified by site and diagnosis", { type: "stratified", strata: ["site", "diagnosis"], block_sizes: [3, 9] }, { draws: 150, seed: 2_000_000_000, streams: 3 }],
     ["simple (complete randomization keeping the arm sizes)", { type: "simple" }, { draws: 200, seed: 5, streams: 2 }],
     ["minimization on site and diagnosis", { type: "minimization", factors: [{ covariate: "site", weight: 1 }, { covariate: "diagnosis", weight: 2 }], imbalance: "range", p_preferred: 0.8 }, { draws: 120, seed: 8, streams: 2 }],
   ];
-  it.each(cases)("counts the same extreme draws as re-running the estimator per draw: %s", (_, design, settings) => {
+  it.each(cases)("counts the same extreme draws as re-running the estimator per draw: %s", (name, design, settings) => {
     const protocol = withDesign(design);
+    const data = name.includes("real-valued") ? noisy : trial.data;
+    y = data.columns.get(primary) as Float64Array;
     const reference = referenceCounts(protocol, settings);
-    const fast = Array.from({ length: settings.streams }, (_, j) => randomizationCounts(protocol, trial.data, settings, j));
+    const fast = Array.from({ length: settings.streams }, (_, j) => randomizationCounts(protocol, data, settings, j));
     fast.forEach((part, j) => {
       expect(part.draws).toBe(streamDraws(settings, j));
       expect(part.extreme).toEqual(reference[j].extreme);
