@@ -1,20 +1,24 @@
 /**
  * The notebooks site: build time (cold, without Framework's cache, and warm) over the seeded demo
  * packages of tests/notebooks, and each page's time to interactive in Chromium served by the API
- * on 127.0.0.1 (from navigation until the page's main output is visible), median of five loads.
+ * on 127.0.0.1 (from navigation until the page's main output is visible), median of five loads,
+ * each in a fresh browser context (nothing cached). The machine's load average is printed before
+ * and after: on a shared machine the figures mean little without it.
  *
  *   npx tsx bench/notebooks.ts [--packages N]   (N copies of the demo set, default 1)
  */
 import { serve, type ServerType } from "@hono/node-server";
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { buildNotebooks } from "../notebooks/build.ts";
 import { harness } from "../tests/api/harness.ts";
 import { writeDemoPackages } from "../tests/notebooks/packages.ts";
 
+const load = () => loadavg().map((x) => x.toFixed(2)).join(", ");
+console.log(`load average (1, 5, 15 min): ${load()}`);
 const copiesArg = process.argv.indexOf("--packages");
 const copies = copiesArg >= 0 ? Number(process.argv[copiesArg + 1]) : 1;
 const dir = mkdtempSync(join(tmpdir(), "virker-bench-notebooks-"));
@@ -58,6 +62,7 @@ for (const [path, ready] of pages) {
   times.sort((a, b) => a - b);
   console.log(`time to interactive ${path}: median ${Math.round(times[2])} ms (min ${Math.round(times[0])}, max ${Math.round(times[4])})`);
 }
+console.log(`load average (1, 5, 15 min): ${load()}`);
 await browser.close();
 await new Promise<void>((done) => server.close(() => done()));
 await h.close();
