@@ -1,6 +1,7 @@
 /**
  * A published report in a real browser: Chromium (Debian's, through playwright-core) opens
- * report.html as the API serves it on 127.0.0.1, finds the plots and tables, takes a screenshot
+ * report.html as the API serves it on 127.0.0.1, finds the plots and tables (progression's too,
+ * from measurements recorded through the API), takes a screenshot
  * (to a temp folder, path printed), and fails if any request left 127.0.0.1 — the report must be
  * self-contained. Skipped with a message without /usr/bin/chromium locally; in CI it must run.
  */
@@ -11,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { enrollIpsTrial, evidenceApp, type EvidenceApp } from "./evidence-app.ts";
+import { enrollIpsTrial, evidenceApp, recordIpsProgression, type EvidenceApp } from "./evidence-app.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const available = existsSync(CHROMIUM);
@@ -29,6 +30,7 @@ describe.skipIf(!available && !process.env.CI)("published report in Chromium", (
   beforeAll(async () => {
     e = await evidenceApp();
     await enrollIpsTrial(e, 40, 5);
+    await recordIpsProgression(e, 7);
     const draft = await (await e.request("/v1/trials/ips-severe-mental-illness/analyses", { method: "POST", token: e.tokens.researcher, json: { draws: 500 } })).json();
     id = draft.id;
     expect((await e.request(`/v1/evidence/${id}/publish`, { method: "POST", token: e.tokens.agency })).status).toBe(200);
@@ -59,6 +61,13 @@ describe.skipIf(!available && !process.env.CI)("published report in Chromium", (
     for (const table of ["consort", "effects", "subgroups", "heterogeneity", "balance", "attrition", "cost-effectiveness", "ratings"]) {
       expect(await page.locator(`table[data-table='${table}'] tbody tr`).count(), table).toBeGreaterThan(0);
     }
+    // Progression: the trajectory plot, its tables and the sentences, the caveat last.
+    expect(await page.locator("figure[data-plot='progression-trajectories'] svg").count()).toBe(1);
+    for (const table of ["progression-completeness", "progression-effects", "progression-mixed-model", "progression-trajectories"]) {
+      expect(await page.locator(`table[data-table='${table}'] tbody tr`).count(), table).toBeGreaterThan(0);
+    }
+    expect(await page.locator("ul.progression li[data-statement='total']").count()).toBe(2);
+    expect(await page.locator("ul.progression li").last().getAttribute("data-statement")).toBe("caveat");
     expect(await page.locator(".rating").count()).toBe(4);
     expect(await page.locator("ul.headline li").count()).toBe(2);
     const box = await page.locator("figure[data-plot] svg").first().boundingBox();
