@@ -36,6 +36,20 @@ export function streamDraws(settings: RandomizationSettings, stream: number): nu
   return Math.floor(draws / streams) + (stream < draws % streams ? 1 : 0);
 }
 
+/** The design variables besides the site that a re-randomization codes (strata, factors, unit). */
+function designCovariates(protocol: Protocol): string[] {
+  const { strata, factors, unit } = designVariables(protocol.design);
+  const inputs = new Set([...strata, ...factors, ...(unit === null ? [] : [unit])]);
+  return protocol.covariates.map((c) => c.id).filter((c) => inputs.has(c));
+}
+
+/** The data columns `randomizationCounts` reads: what a worker needs to be sent. */
+export function randomizationColumns(protocol: Protocol): string[] {
+  const primary = protocol.outcomes.find((o) => o.id === protocol.analysis.primary_outcome)!;
+  const columns = outcomeColumns(primary);
+  return ["arm", "site", "enrolled_at", ...designCovariates(protocol), ...("value" in columns ? [columns.value] : [])];
+}
+
 export function randomizationCounts(protocol: Protocol, data: DataSet, settings: RandomizationSettings, stream: number): RandomizationCounts {
   const armIds = protocol.arms.map((a) => a.id);
   const control = protocol.arms.find((a) => a.control)!.id;
@@ -53,10 +67,8 @@ export function randomizationCounts(protocol: Protocol, data: DataSet, settings:
   const armColumn = text("arm")!;
   const site = text("site");
   const enrolled = text("enrolled_at");
-  // Only the variables the design reads (strata, factors, unit) are coded.
-  const { strata, factors, unit } = designVariables(protocol.design);
-  const inputs = [...new Set([...strata, ...factors, ...(unit === null ? [] : [unit])])].filter((v) => v !== "site");
-  const covariates = protocol.covariates.map((c) => c.id).filter((c) => inputs.includes(c) && data.columns.has(c)).map((c) => [c, data.columns.get(c)!] as const);
+  // Only the variables the design reads are coded.
+  const covariates = designCovariates(protocol).filter((c) => data.columns.has(c)).map((c) => [c, data.columns.get(c)!] as const);
   const participants: DesignParticipant[] = Array.from({ length: data.rows }, (_, i) => ({
     site: site?.[i] ?? protocol.sites[0].id,
     covariates: Object.fromEntries(covariates.map(([c, column]) => {

@@ -9,7 +9,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { randomizationCounts, type RandomizationCounts, type RandomizationSettings } from "../../analysis/randomization-inference.ts";
+import { randomizationColumns, randomizationCounts, type RandomizationCounts, type RandomizationSettings } from "../../analysis/randomization-inference.ts";
 import type { DataColumn, DataSet } from "../../analysis/plan.ts";
 import type { Protocol } from "../../protocols/index.ts";
 
@@ -68,7 +68,8 @@ function inWorker(task: Task): Promise<RandomizationCounts> {
 }
 
 export async function parallelRandomizationCounts(protocol: Protocol, data: DataSet, settings: RandomizationSettings, options: { allInWorkers?: boolean } = {}): Promise<RandomizationCounts[]> {
-  const columns = [...data.columns];
+  // Only the columns the draws read travel to the workers (each is copied).
+  const columns = randomizationColumns(protocol).flatMap((name) => (data.columns.has(name) ? [[name, data.columns.get(name)!] as [string, DataColumn]] : []));
   // Stream 0 stays on this thread unless there is a core to spare for it as well.
   const allInWorkers = options.allInWorkers ?? availableParallelism() > settings.streams;
   const first = allInWorkers ? 0 : 1;
