@@ -37,7 +37,7 @@
 import { AnalysisError, type EffectEstimate, tBasedEstimate } from "../estimate.ts";
 import { pchisqUpper, qnorm } from "../distributions.ts";
 import { cholesky, choleskyInverse, choleskySolve } from "../linear-algebra.ts";
-import type { ArmLabel } from "./kaplan-meier.ts";
+import type { ArmLabel } from "./survival-data.ts";
 
 export interface CoxData {
   time: ArrayLike<number>;

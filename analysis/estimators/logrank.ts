@@ -28,7 +28,7 @@
 import { AnalysisError } from "../estimate.ts";
 import { pchisqUpper } from "../distributions.ts";
 import { cholesky, choleskySolve } from "../linear-algebra.ts";
-import { type ArmLabel, type SurvivalOptions, survivalArms } from "./kaplan-meier.ts";
+import { type ArmLabel, type SurvivalOptions, survivalArms } from "./survival-data.ts";
 
 export interface LogrankResult {
   levels: ArmLabel[];

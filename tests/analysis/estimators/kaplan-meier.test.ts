@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AnalysisError } from "../../../analysis/estimate.ts";
-import { kaplanMeier, sortNonNegative, survivalAt } from "../../../analysis/estimators/kaplan-meier.ts";
+import { kaplanMeier, sortNonNegative, survivalArms, survivalAt } from "../../../analysis/estimators/kaplan-meier.ts";
 import { close, readCsv, readJson, root } from "./reference-data.ts";
 
 const v = readCsv(`${root}../shared/reference/veteran.csv`);
@@ -112,5 +112,42 @@ describe("the radix sort behind the curves", () => {
     const fit = kaplanMeier(new Float64Array([3, 1, 2, 5]), new Float64Array([1, 1, 0, 1]), new Float64Array([1, 0, 1, 0]));
     expect(fit.arms.map((a) => a.arm)).toEqual([0, 1]);
     expect(Array.from(fit.arms[0].time)).toEqual([1, 5]);
+  });
+});
+
+describe("survival data from typed columns (the monomorphic row loop and its hand-over)", () => {
+  const n = 1000;
+  const time = Float64Array.from({ length: n }, (_, i) => (i * 37) % 101);
+  const event = Float64Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 0 : 1));
+  it("an arm label first seen mid-column, and non-integer labels, are coded as with plain arrays", () => {
+    const group = Float64Array.from({ length: n }, (_, i) => (i < 700 ? i % 2 : i % 3 === 0 ? 5 : 2.5));
+    const typed = survivalArms(time, event, group);
+    const plain = survivalArms(Array.from(time), Array.from(event), Array.from(group));
+    expect(typed.levels).toEqual([0, 1, 2.5, 5]);
+    expect(plain.levels).toEqual(typed.levels);
+    for (let c = 0; c < 4; c++) {
+      expect(Array.from(typed.eventTimes[c])).toEqual(Array.from(plain.eventTimes[c]));
+      expect(Array.from(typed.censorTimes[c])).toEqual(Array.from(plain.censorTimes[c]));
+    }
+  });
+  it("a bad event or time after many good rows is named by its row", () => {
+    const group = Float64Array.from({ length: n }, (_, i) => i % 2);
+    const e = event.slice();
+    e[900] = 2;
+    expect(() => survivalArms(time, e, group)).toThrow(/row 901: event must be 1 or 0, got 2/);
+    const t = time.slice();
+    t[950] = -1;
+    expect(() => survivalArms(t, event, group)).toThrow(/row 951: time must be finite and ≥ 0, got -1/);
+  });
+  it("more than 127 arms (slots beyond one byte) keep every person in their arm", () => {
+    const group = Float64Array.from({ length: n }, (_, i) => i % 200);
+    const d = survivalArms(time, event, group);
+    expect(d.levels.length).toBe(200);
+    for (const arm of [0, 127, 128, 199]) {
+      const c = d.levels.indexOf(arm);
+      let events = 0, censored = 0;
+      for (let i = arm; i < n; i += 200) if (event[i] === 1) events++; else censored++;
+      expect([d.eventTimes[c].length, d.censorTimes[c].length]).toEqual([events, censored]);
+    }
   });
 });
