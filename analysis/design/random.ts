@@ -54,6 +54,17 @@ export function uniform(rng: RandomSource): number {
 
 /** Fisher–Yates shuffle in place of the first `length` entries. */
 export function shuffle(rng: RandomSource, values: { [i: number]: number; length: number }, length = values.length): void {
+  const fast = length <= 0x20_0000 ? fastState(rng) : null;
+  if (fast) {
+    // The same draws with the fast generator stepped inline (re-randomization of a simple design).
+    for (let i = length - 1; i > 0; i--) {
+      const j = fastBelow(fast, i + 1);
+      const t = values[i];
+      values[i] = values[j];
+      values[j] = t;
+    }
+    return;
+  }
   for (let i = length - 1; i > 0; i--) {
     const j = randomInt(rng, i + 1);
     const t = values[i];

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
-import { fastStream, keyedStream, parseSeed, randomInt, SeedError, seedCommitment, type RandomSource } from "../../../analysis/design/index.ts";
+import { fastStream, keyedStream, parseSeed, randomInt, SeedError, seedCommitment, shuffle, type RandomSource } from "../../../analysis/design/index.ts";
 import { fastBelow, fastState } from "../../../analysis/design/random.ts";
 import { pchisqUpper } from "../../../analysis/distributions.ts";
 
@@ -107,5 +107,21 @@ describe("fast stream", () => {
       expect(b.nextUint32()).toBe(a.nextUint32());
     }
     expect(fastState(keyedStream(parseSeed(ZERO_SEED), "x"))).toBeNull();
+  });
+});
+
+describe("shuffle", () => {
+  it("gives the same permutation from a fast stream as from the same words through nextUint32", () => {
+    for (const [seed, n] of [[3, 2], [4, 7], [5, 1000], [6, 6001]]) {
+      const words = fastStream(seed);
+      const through: RandomSource = { nextUint32: () => words.nextUint32() };
+      const a = Int32Array.from({ length: n }, (_, i) => i);
+      const b = Int32Array.from({ length: n }, (_, i) => i);
+      shuffle(fastStream(seed), a);
+      shuffle(through, b);
+      expect(a).toEqual(b);
+      expect([...a].sort((x, y) => x - y)).toEqual(Array.from({ length: n }, (_, i) => i));
+      if (n > 6) expect(a.some((v, i) => v !== i)).toBe(true);
+    }
   });
 });
