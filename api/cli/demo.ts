@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
+import { REGISTRY_CHAIN } from "../audit.ts";
+import type { Store } from "../store/store.ts";
 import type { CliIO } from "./main.ts";
 import { progressBar } from "./progress.ts";
 
@@ -59,11 +61,19 @@ export async function demo(args: string[], io: CliIO): Promise<number> {
   }
 
   // Simulated time: while the demo fills the database the clock shows what the simulation says (moving
-  // only forwards, since the steps come in time order); afterwards it is the real clock again.
+  // only forwards, since the steps come in time order). Outside the simulation the clock runs at real
+  // speed but never behind the latest audit entry: the simulated follow-up ends in the future, and an
+  // audit log whose times go backwards would be wrong, so the demo's world continues from there.
   let simulated: number | null = null;
-  const clock = () => new Date(simulated ?? Date.now());
+  let offset = 0;
+  const clock = () => new Date(simulated ?? Date.now() + offset);
   const { startNodeServer } = await import("../node.ts");
   const server = await startNodeServer({ port, hostname: "127.0.0.1", db, clock });
+  const catchUp = async () => {
+    const latest = await latestAuditTime(server.app.deps.store);
+    offset = Math.max(0, latest + 1 - Date.now());
+  };
+  await catchUp();
   const base = `http://127.0.0.1:${server.port}`;
   io.out(`virker serving on ${base}\n`);
 
@@ -76,12 +86,14 @@ export async function demo(args: string[], io: CliIO): Promise<number> {
     }
     const started = performance.now();
     try {
-      state = await simulate(server, base, seed, scale, io, (at) => (simulated = at));
+      // The clock never goes back: the audit log's times follow its order.
+      state = await simulate(server, base, seed, scale, io, (at) => (simulated = Math.max(simulated ?? at, at)));
     } catch (error) {
       await server.close();
       throw error;
     }
     simulated = null;
+    await catchUp();
     writeFileSync(statePath, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
     io.out(`simulation finished in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   } else {
@@ -98,6 +110,18 @@ export async function demo(args: string[], io: CliIO): Promise<number> {
     process.once("SIGTERM", stop);
   });
   return 0;
+}
+
+/** The time of the latest entry in any audit chain of the store (the registry's and every trial's), 0 if none. */
+async function latestAuditTime(store: Store): Promise<number> {
+  let latest = 0;
+  for (const chain of [REGISTRY_CHAIN, ...(await store.listTrialIds())]) {
+    const head = await store.auditHead(chain);
+    if (head === null) continue;
+    const [last] = await store.readAudit(chain, { after: head.seq - 1, limit: 1 });
+    if (last) latest = Math.max(latest, Date.parse(last.at));
+  }
+  return latest;
 }
 
 function printSummary(io: CliIO, base: string, state: DemoState): void {
@@ -242,7 +266,9 @@ async function simulate(
   // Follow-up: the clock moves to the end of each extract; withdrawals, site outcomes, registers.
   const trials: DemoState["trials"] = [];
   const followUp = step("follow-up and registers", populations.length);
-  for (const { id, protocol, pop } of populations) {
+  // In the order the extracts end, so that the clock moves forwards from one trial to the next.
+  const byExtractEnd = [...populations].sort((a, b) => (a.pop.extract.last < b.pop.extract.last ? -1 : a.pop.extract.last > b.pop.extract.last ? 1 : 0));
+  for (const { id, protocol, pop } of byExtractEnd) {
     const data = realize(pop, arms.get(id)!);
     const participantId = ids.get(id)!;
     // The extract's last week has ended (Sunday noon): everything it shows has been observed.

@@ -8,7 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../api/cli/main.ts";
+import { openDuckDbStore } from "../../api/store/duckdb.ts";
 import { CPR_SHAPED } from "../api/harness.ts";
+import { startShell } from "../readme/readme.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "virker-demo-"));
 const db = join(dir, "virker.duckdb");
@@ -45,5 +47,31 @@ describe("virker demo", () => {
     expect(r.out).toMatch(/reusing the demo data/);
     expect(r.out).not.toMatch(/simulation finished/);
     expect(r.out.match(/report\.html/g)).toHaveLength(4);
+  }, 60_000);
+
+  it("keeps the audit log in time order after the simulation: the clock continues from the simulated end", async () => {
+    const state = JSON.parse(readFileSync(join(dir, "demo.json"), "utf8")) as { tokens: { role: string; token: string }[] };
+    const researcher = state.tokens.find((t) => t.role === "researcher")!.token;
+    const server = await startShell(`node api/cli/virker.mjs demo --db ${db} --port 0`, { cwd: process.cwd(), ready: /API docs:\s+http:\/\/127\.0\.0\.1:(\d+)/ });
+    try {
+      const port = server.match[1];
+      // A researcher's read of person-level data is audited at the server's time.
+      const res = await fetch(`http://127.0.0.1:${port}/v1/trials/mentor-youth/enrollments?limit=1`, { headers: { authorization: `Bearer ${researcher}` } });
+      expect(res.status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+    const store = await openDuckDbStore({ path: db, warn: () => {} });
+    try {
+      const entries = await store.readAudit("mentor-youth");
+      const last = entries[entries.length - 1];
+      expect(last.action).toMatch(/read|list|enrollments/);
+      for (const chain of ["registry", ...(await store.listTrialIds())]) {
+        const chainEntries = await store.readAudit(chain);
+        for (let i = 1; i < chainEntries.length; i++) expect(chainEntries[i].at >= chainEntries[i - 1].at, `${chain} entry ${chainEntries[i].seq} at ${chainEntries[i].at} after ${chainEntries[i - 1].at}`).toBe(true);
+      }
+    } finally {
+      await store.close();
+    }
   }, 60_000);
 });
