@@ -6,6 +6,8 @@
 import { z } from "zod";
 import { ProgressionSectionSchema } from "./progression-schema.ts";
 
+export * from "./progression-schema.ts";
+
 /**
  * 1.1.0 (additive): balance, attrition with Lee bounds, effects by site with the meta-analysis,
  * summaries per outcome and arm; the complier effect (`cace_2sls`) as result rows; and the package
