@@ -7,6 +7,8 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker, { setWorkerParts } from "../../api/worker.ts";
+import { DurableStore } from "../../api/store/durable.ts";
+import { ALL_SITES } from "../../api/store/store.ts";
 import type { Harness } from "../api/harness.ts";
 import { ipsForm, pageClient, type PageClient } from "../pages/client.ts";
 import { expectStatus, runIpsTrial, type IpsTrial } from "./ips-trial.ts";
@@ -18,6 +20,7 @@ const TRIAL_ID = "ips-pages";
 const tokens: Record<string, string> = {};
 let trial: IpsTrial;
 let packageId = "";
+let enrolledByForm = "";
 const clients: PageClient[] = [];
 
 /** The page client of tests/pages, talking to the Worker's entry point instead of an app in Node. */
@@ -86,6 +89,26 @@ describe("pages on the Worker", () => {
     const newest = list.participants.find((p) => !trial.participants["101"].includes(p.participant_id))!;
     expect(result.body).toContain(newest.participant_id);
     expect(["ips", "ips_e", "usual"]).toContain(newest.arm);
+    enrolledByForm = newest.participant_id;
+  });
+
+  it("a caseworker records an outcome through the participant page; another site's participant is refused", async () => {
+    const kbh = await signedIn(tokens.kbh);
+    const form = { outcome: "work_or_education_78w", value: "1", observed_at: WORKER_TEST_NOW.toISOString().slice(0, 10) };
+    const posted = await kbh.post(`/app/trials/${TRIAL_ID}/participants/${enrolledByForm}/outcomes`, form);
+    expect(posted.status).toBe(303);
+    expect(posted.location).toBe(`/app/trials/${TRIAL_ID}/participants/${enrolledByForm}?done=outcome`);
+    // Read back from the trial's object itself, not through the pages.
+    const store = new DurableStore(env, { namespace: "" });
+    const rowsOf = async (id: string) => (await store.listOutcomes(TRIAL_ID, ALL_SITES)).filter((r) => r.publicId === id);
+    const other = trial.participants["751"][1];
+    const before = (await rowsOf(other)).length;
+    const refused = await kbh.post(`/app/trials/${TRIAL_ID}/participants/${other}/outcomes`, form);
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(refused.body).not.toContain(other);
+    expect(await rowsOf(other)).toHaveLength(before);
+    const recorded = await rowsOf(enrolledByForm);
+    expect(recorded.map((r) => [r.publicId, r.outcome, r.value])).toEqual([[enrolledByForm, "work_or_education_78w", 1]]);
   });
 
   it("the participant list shows the own site's participants only; another site's participant is not found", async () => {
