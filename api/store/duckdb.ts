@@ -19,9 +19,7 @@
  *   the open fails with `StoreError("corrupt")`. Delete the sidecar only after deciding to accept
  *   the loss.
  */
-import { createHash } from "node:crypto";
 import {
-  DuckDBBlobValue,
   DuckDBInstance,
   listValue,
   blobValue,
@@ -37,7 +35,6 @@ import {
   type AuditEntry,
   type AuditRole,
   type ChainHead,
-  type Sha256Hex,
 } from "../audit.ts";
 import {
   StoreError,
@@ -73,6 +70,22 @@ import {
   validateStatusChange,
 } from "./validate.ts";
 import { HeadLedger } from "./duckdb-heads.ts";
+import {
+  appendAuditRows,
+  appendCells,
+  appendEnrollments,
+  blobToHex,
+  COLUMNS,
+  hexToBlob,
+  nodeSha256Hex,
+  num,
+  scrubDigits,
+  str,
+  strOrNull,
+  translate,
+  type Cell,
+} from "./duckdb-rows.ts";
+import { checkLedger, migrate } from "./duckdb-schema.ts";
 
 export interface DuckDbStoreOptions {
   /** Database file, or `:memory:` (no durability, no sidecar). */
@@ -84,63 +97,6 @@ export interface DuckDbStoreOptions {
   readers?: number;
 }
 
-const SCHEMA_VERSION = "1";
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (name VARCHAR PRIMARY KEY, value BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS trials (
-  trial_id VARCHAR PRIMARY KEY, seed BLOB NOT NULL, seed_commitment BLOB NOT NULL, created_at VARCHAR NOT NULL);
-CREATE TABLE IF NOT EXISTS protocol_versions (
-  trial_id VARCHAR NOT NULL, version INTEGER NOT NULL, protocol_hash BLOB NOT NULL, protocol_json VARCHAR NOT NULL,
-  reason VARCHAR, at_utc VARCHAR NOT NULL, PRIMARY KEY (trial_id, version));
-CREATE TABLE IF NOT EXISTS trial_status (
-  trial_id VARCHAR NOT NULL, n INTEGER NOT NULL, status VARCHAR NOT NULL, reason VARCHAR, at_utc VARCHAR NOT NULL,
-  PRIMARY KEY (trial_id, n));
-CREATE TABLE IF NOT EXISTS enrollments (
-  trial_id VARCHAR NOT NULL, sequence BIGINT NOT NULL, pseudonym BLOB NOT NULL, public_id VARCHAR NOT NULL,
-  site VARCHAR NOT NULL, arm VARCHAR NOT NULL, stratum VARCHAR, protocol_version INTEGER NOT NULL,
-  baseline VARCHAR NOT NULL, enrolled_at VARCHAR NOT NULL,
-  UNIQUE (trial_id, pseudonym), UNIQUE (trial_id, sequence), UNIQUE (trial_id, public_id));
-CREATE TABLE IF NOT EXISTS baseline_corrections (
-  trial_id VARCHAR NOT NULL, entry BIGINT NOT NULL, ord INTEGER NOT NULL, public_id VARCHAR NOT NULL,
-  baseline VARCHAR NOT NULL, reason VARCHAR NOT NULL, at_utc VARCHAR NOT NULL);
-CREATE TABLE IF NOT EXISTS withdrawals (
-  trial_id VARCHAR NOT NULL, entry BIGINT NOT NULL, ord INTEGER NOT NULL, public_id VARCHAR NOT NULL,
-  effective VARCHAR NOT NULL, reason VARCHAR NOT NULL, at_utc VARCHAR NOT NULL);
-CREATE TABLE IF NOT EXISTS error_flags (
-  trial_id VARCHAR NOT NULL, entry BIGINT NOT NULL, ord INTEGER NOT NULL, public_id VARCHAR NOT NULL,
-  reason VARCHAR NOT NULL, at_utc VARCHAR NOT NULL);
-CREATE TABLE IF NOT EXISTS outcomes (
-  trial_id VARCHAR NOT NULL, entry BIGINT NOT NULL, ord INTEGER NOT NULL, public_id VARCHAR NOT NULL,
-  outcome VARCHAR NOT NULL, time_point VARCHAR, value VARCHAR NOT NULL, observed_at VARCHAR NOT NULL,
-  source VARCHAR NOT NULL, recorded_at VARCHAR NOT NULL);
-CREATE TABLE IF NOT EXISTS tokens (
-  token_id VARCHAR PRIMARY KEY, token_hash BLOB NOT NULL UNIQUE, role VARCHAR NOT NULL, site VARCHAR,
-  name VARCHAR NOT NULL, created_at VARCHAR NOT NULL);
-CREATE TABLE IF NOT EXISTS token_revocations (token_id VARCHAR PRIMARY KEY, reason VARCHAR NOT NULL, at_utc VARCHAR NOT NULL);
-CREATE TABLE IF NOT EXISTS audit (
-  chain VARCHAR NOT NULL, seq BIGINT NOT NULL, at_utc VARCHAR NOT NULL, token_id VARCHAR, role VARCHAR NOT NULL,
-  action VARCHAR NOT NULL, target VARCHAR NOT NULL, reason VARCHAR, prev_hash BLOB NOT NULL, hash BLOB NOT NULL,
-  PRIMARY KEY (chain, seq));
-`;
-
-type ColumnKind = "varchar" | "bigint" | "integer" | "blob";
-type Cell = string | number | Uint8Array | null;
-
-const COLUMNS: Record<string, ColumnKind[]> = {
-  baseline_corrections: ["varchar", "bigint", "integer", "varchar", "varchar", "varchar", "varchar"],
-  withdrawals: ["varchar", "bigint", "integer", "varchar", "varchar", "varchar", "varchar"],
-  error_flags: ["varchar", "bigint", "integer", "varchar", "varchar", "varchar"],
-  outcomes: ["varchar", "bigint", "integer", "varchar", "varchar", "varchar", "varchar", "varchar", "varchar", "varchar"],
-};
-
-const nodeSha256Hex: Sha256Hex = (text) => createHash("sha256").update(text, "utf8").digest("hex");
-
-const hexToBlob = (hex: string): Uint8Array => Buffer.from(hex, "hex");
-const blobToHex = (v: DuckDBValue): string => Buffer.from((v as DuckDBBlobValue).bytes).toString("hex");
-const str = (v: DuckDBValue): string => v as string;
-const strOrNull = (v: DuckDBValue): string | null => (v === null ? null : (v as string));
-const num = (v: DuckDBValue): number => Number(v as number | bigint);
 
 /** Serializes async work: each task starts after the previous one has settled. */
 class Lock {
@@ -153,84 +109,6 @@ class Lock {
 }
 
 
-const CONSTRAINTS: Array<[RegExp, string]> = [
-  [/pseudonym:/, "duplicate enrollment; this person is already enrolled in the trial (personen er allerede tilmeldt)"],
-  [/sequence:/, "duplicate enrollment; this sequence number is already taken in the trial (løbenummeret er optaget)"],
-  [/public_id:/, "duplicate enrollment; this public participant id is already taken in the trial"],
-  [/chain: .*seq:/, "duplicate audit entry; the chain already has this seq (another writer?)"],
-  [/token_hash:/, "duplicate token; a token with this hash exists"],
-  [/token_id:/, "duplicate token id"],
-  [/trial_id: [^,]*"/, "duplicate trial id"],
-  [/version:/, "duplicate protocol version"],
-];
-
-/** Long digit runs (checksums, byte offsets) replaced, so that no error message looks like it holds a CPR. */
-const scrubDigits = (message: string): string => message.replace(/\d{6,}/g, "#");
-
-/** DuckDB errors may quote key values; refusals are rephrased so that no stored value is echoed. */
-function translate(e: unknown): unknown {
-  if (e instanceof StoreError) return e;
-  const message = e instanceof Error ? e.message : String(e);
-  if (/Duplicate key|violates (unique|primary key) constraint/i.test(message)) {
-    const hit = CONSTRAINTS.find(([re]) => re.test(message));
-    return new StoreError("duplicate", hit?.[1] ?? "duplicate key; a unique constraint was violated");
-  }
-  return e;
-}
-
-function appendCells(appender: DuckDBAppender, kinds: ColumnKind[], rows: Cell[][]): void {
-  for (const row of rows) {
-    for (let i = 0; i < kinds.length; i++) {
-      const v = row[i];
-      if (v === null) appender.appendNull();
-      else if (kinds[i] === "varchar") appender.appendVarchar(v as string);
-      else if (kinds[i] === "bigint") appender.appendBigInt(BigInt(v as number));
-      else if (kinds[i] === "integer") appender.appendInteger(v as number);
-      else appender.appendBlob(v as Uint8Array);
-    }
-    appender.endRow();
-  }
-}
-
-/** The enrollment rows straight into an Appender: the hot path, without intermediate arrays. */
-function appendEnrollments(a: DuckDBAppender, trialId: string, rows: ReadonlyArray<EnrollmentRecord & { baselineJson: string }>): void {
-  if (rows.length === 0) return;
-  for (const e of rows) {
-    a.appendVarchar(trialId);
-    a.appendBigInt(BigInt(e.sequence));
-    a.appendBlob(Buffer.from(e.pseudonym, "hex"));
-    a.appendVarchar(e.publicId);
-    a.appendVarchar(e.site);
-    a.appendVarchar(e.arm);
-    if (e.stratum === null) a.appendNull();
-    else a.appendVarchar(e.stratum);
-    a.appendInteger(e.protocolVersion);
-    a.appendVarchar(e.baselineJson);
-    a.appendVarchar(e.enrolledAt);
-    a.endRow();
-  }
-  a.flushSync();
-}
-
-function appendAuditRows(a: DuckDBAppender, entries: readonly AuditEntry[]): void {
-  if (entries.length === 0) return;
-  for (const e of entries) {
-    a.appendVarchar(e.chain);
-    a.appendBigInt(BigInt(e.seq));
-    a.appendVarchar(e.at);
-    if (e.tokenId === null) a.appendNull();
-    else a.appendVarchar(e.tokenId);
-    a.appendVarchar(e.role);
-    a.appendVarchar(e.action);
-    a.appendVarchar(e.target);
-    if (e.reason === null) a.appendNull();
-    else a.appendVarchar(e.reason);
-    a.appendBlob(Buffer.from(e.prevHash, "hex"));
-    a.appendBlob(Buffer.from(e.hash, "hex"));
-    a.endRow();
-  }
-  a.flushSync();
-}
 
 interface WriteContext {
   conn: DuckDBConnection;
@@ -264,13 +142,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
   const readers: DuckDBConnection[] = [];
   for (let i = 0; i < readerCount; i++) readers.push(await instance.connect());
   try {
-    for (const statement of SCHEMA.split(";").map((s) => s.trim()).filter(Boolean)) await writer.run(statement);
-    const version = await writer.runAndReadAll("SELECT value FROM meta WHERE name = 'schema_version'");
-    if (version.currentRowCount === 0) {
-      await writer.run("INSERT INTO meta VALUES ('schema_version', $1)", [blobValue(SCHEMA_VERSION)]);
-    } else if (Buffer.from((version.getRows()[0][0] as DuckDBBlobValue).bytes).toString() !== SCHEMA_VERSION) {
-      throw new StoreError("invalid", `database ${options.path} has another schema version; expected ${SCHEMA_VERSION}`);
-    }
+    await migrate(writer, options.path);
     const ledger = memory ? null : new HeadLedger(`${options.path}.heads`);
     if (ledger !== null) await checkLedger(ledger, writer, options.path, options.warn ?? ((m) => console.warn(m)));
     return new DuckDbStore(instance, writer, readers, ledger, { maxBatchRows: 1_000_000, ...options.limits });
@@ -282,37 +154,6 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
   }
 }
 
-async function checkLedger(ledger: HeadLedger, conn: DuckDBConnection, path: string, warn: (m: string) => void): Promise<void> {
-  const recorded = ledger.read();
-  const actual = new Map<string, ChainHead>();
-  const rows = await conn.runAndReadAll(
-    "SELECT chain, max(seq) FROM audit GROUP BY chain",
-  );
-  for (const [chain, seq] of rows.getRows()) actual.set(str(chain), { seq: num(seq), hash: "" });
-  for (const [chain, head] of recorded) {
-    const found = await conn.runAndReadAll("SELECT hash FROM audit WHERE chain = $1 AND seq = $2", [chain, BigInt(head.seq)]);
-    const hash = found.currentRowCount === 0 ? null : blobToHex(found.getRows()[0][0]);
-    if (hash !== head.hash) {
-      const have = actual.get(chain)?.seq ?? 0;
-      throw new StoreError(
-        "corrupt",
-        `database ${path} is missing committed data: audit chain ${shownValue(chain)} was committed up to seq ${head.seq}, ` +
-          `but the database ${hash === null ? `ends at seq ${have}` : "holds another entry there"}; the write-ahead log is damaged or the file is an older copy ` +
-          `(databasen mangler bekræftede data; WAL-filen er beskadiget eller filen er en ældre kopi)`,
-      );
-    }
-  }
-  if (recorded.size === 0 && actual.size > 0) {
-    warn(`ADVARSEL/WARNING: ${ledger.path} is missing; cannot check ${path} for lost commits this time. A new one is started.`);
-  }
-  const heads = new Map<string, ChainHead>();
-  for (const chain of actual.keys()) {
-    const last = await conn.runAndReadAll("SELECT seq, hash FROM audit WHERE chain = $1 ORDER BY seq DESC LIMIT 1", [chain]);
-    const [seq, hash] = last.getRows()[0];
-    heads.set(chain, { seq: num(seq), hash: blobToHex(hash) });
-  }
-  ledger.reset(heads);
-}
 
 export class DuckDbStore implements Store {
   private readonly writeLock = new Lock();
