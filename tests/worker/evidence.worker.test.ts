@@ -108,6 +108,14 @@ describe("configuration", () => {
     expect((await (await app.app.request("/v1/keys")).json()) as unknown).toEqual({ keys: [] });
   });
 
+  it("another deployment on the same bucket (VIRKER_NAMESPACE) sees none of these packages", async () => {
+    const other = await worker.fetch(new Request(`http://virker.test/v1/evidence/${draft.id}`), { ...env, VIRKER_NAMESPACE: "other-deployment" });
+    expect(other.status).toBe(404);
+    const listed = (await (await worker.fetch(new Request("http://virker.test/v1/evidence"), { ...env, VIRKER_NAMESPACE: "other-deployment" })).json()) as { packages: unknown[] };
+    expect(listed.packages).toEqual([]);
+    expect((await request(`/v1/evidence/${draft.id}`)).status).toBe(200);
+  });
+
   it("a malformed key, or a key without the R2 bucket, answers 503 misconfigured", async () => {
     for (const broken of [
       { ...env, VIRKER_SIGNING_KEY: "{not json" },
