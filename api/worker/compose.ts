@@ -78,7 +78,7 @@ export async function buildWorkerApp(env: WorkerEnv, local?: DurableStoreOptions
 const signers = new Map<string, Promise<Signer>>();
 
 /** The signer of a `VIRKER_SIGNING_KEY` value. @throws WorkerConfigError if it is not an Ed25519 private JWK. */
-export async function workerSigner(secret: string): Promise<Signer> {
+async function workerSigner(secret: string): Promise<Signer> {
   let signer = signers.get(secret);
   if (signer === undefined) {
     signer = (async () => signerFromJwk(JSON.parse(secret) as JsonWebKey))();
