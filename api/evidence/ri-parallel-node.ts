@@ -1,7 +1,9 @@
 /**
- * Node-only: randomization-inference streams in parallel. Stream 0 runs on this thread while the
- * others run in worker threads (or all in workers, `workerRandomizationCounts`); the counts are the same as running every stream in turn
- * (analysis/randomization-inference.ts), so a package verifies anywhere.
+ * Node-only: randomization-inference streams in parallel, every stream in a worker thread (or
+ * stream 0 on this thread, `allInWorkers: false`); the counts are the same as running every stream
+ * in turn (analysis/randomization-inference.ts), so a package verifies anywhere. The package
+ * writer runs the rest of the analysis on this thread meanwhile, so with the streams in workers
+ * that work overlaps the draws instead of preceding stream 0.
  *
  * Worker threads are kept between packages (unreferenced while idle, so they never hold the
  * process open): starting one compiles the analysis code again, which costs more than a few
@@ -70,8 +72,7 @@ function inWorker(task: Task): Promise<RandomizationCounts> {
 export async function parallelRandomizationCounts(protocol: Protocol, data: DataSet, settings: RandomizationSettings, options: { allInWorkers?: boolean } = {}): Promise<RandomizationCounts[]> {
   // Only the columns the draws read travel to the workers (each is copied).
   const columns = randomizationColumns(protocol).flatMap((name) => (data.columns.has(name) ? [[name, data.columns.get(name)!] as [string, DataColumn]] : []));
-  // Stream 0 stays on this thread unless there is a core to spare for it as well.
-  const allInWorkers = options.allInWorkers ?? availableParallelism() > settings.streams;
+  const allInWorkers = options.allInWorkers ?? true;
   const first = allInWorkers ? 0 : 1;
   const workers = Array.from({ length: settings.streams - first }, (_, k) => inWorker({ protocol, rows: data.rows, columns, settings, stream: k + first }));
   if (allInWorkers) return Promise.all(workers);
@@ -81,5 +82,5 @@ export async function parallelRandomizationCounts(protocol: Protocol, data: Data
   return [own, ...(await Promise.all(workers))];
 }
 
-/** Every stream in a worker thread: for a caller that keeps this thread busy meanwhile (the package writer). */
+/** Every stream in a worker thread (the default of `parallelRandomizationCounts`). */
 export const workerRandomizationCounts = (protocol: Protocol, data: DataSet, settings: RandomizationSettings) => parallelRandomizationCounts(protocol, data, settings, { allInWorkers: true });
