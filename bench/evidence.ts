@@ -3,8 +3,9 @@
  * site, 4 outcomes — two binary, a count and a time to event — 5 pre-specified subgroups) with
  * 10,000 randomization-inference draws: the analysis, CONSORT, cost-effectiveness, ratings,
  * plots, report, tables, manifest and signature, in memory (writing the files is not timed).
- * The randomization draws run as two streams, one on this thread and one in a worker thread (as
- * the Node server does; the worker started by the warm-up run is kept, as the server keeps it).
+ * The randomization draws run as two streams, each in a worker thread while this thread runs the
+ * rest of the analysis (as the Node server does; the workers started by the warm-up run are kept,
+ * as the server keeps them).
  * Target: ≤ 2 s wall. One untimed warm-up run, then `--runs` timed runs (default 3); CPU seconds
  * are this process's, all threads; the load average is printed before and after (other work on
  * the machine stretches the wall time, not the CPU seconds).
