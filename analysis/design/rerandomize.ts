@@ -2,7 +2,9 @@
  * The batch re-randomizer: re-runs a trial's own design over its realized participants, many times,
  * for randomization inference and power simulation. Participants are coded once; each draw runs the
  * same engine as live allocation (engine.ts) with a fast generator and writes arm indices into a
- * caller's Int8Array, with no per-row objects.
+ * caller's Int8Array, with no per-row objects. Permuted blocks with a fast stream take the same
+ * draws in one tight loop instead (`BlockBatch`); tests/analysis/design/paths.test.ts holds every
+ * design's batch draws to the live allocator's.
  *
  * For a `simple` design the default is the conditional test: keep the realized arm sizes and draw a
  * random permutation of the realized assignment (complete randomization), the usual randomization
