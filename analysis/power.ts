@@ -36,7 +36,7 @@
  *   MDE and sample size solve that equation. For two equal arms it reproduces `power.t.test`.
  *   The noncentral t probability is computed as ∫ φ(x − δ) F_χ²_df(df x² / t_crit²) dx over x > 0
  *   (the definition T' = (Z + δ) / sqrt(V / df)), with the library's chi-square CDF and 20-point
- *   Gauss–Legendre quadrature on panels over δ ± 9 (no wider than t_crit / sqrt(df)).
+ *   Gauss–Legendre quadrature on panels over δ ± 9 (no wider than t_crit / sqrt(df)): noncentral-t.ts.
  *
  * Binary outcomes (control rate p_c, effect δ = p_t − p_c as a risk difference): the normal
  * approximation of R's `power.prop.test` (Fleiss, without continuity correction), extended to
@@ -65,9 +65,9 @@
  * minimumDetectableEffect({ outcome: { type: "continuous", sd: 1 } }, 128, { method: "noncentral_t" }).mde
  * // 0.4990697882… (R: power.t.test(n = 64, power = 0.8, tol = 1e-12)$delta)
  */
-import { pchisqUpper, pnorm, pt, qt } from "./distributions.ts";
+import { pt, qt } from "./distributions.ts";
 import { AnalysisError } from "./estimate.ts";
-import { uniform, type RandomSource } from "./design/random.ts";
+import { noncentralTUpper } from "./noncentral-t.ts";
 
 export type PowerOutcome =
   | { type: "continuous"; sd: number }
@@ -190,48 +190,6 @@ function resolve(design: PowerDesign): Resolved {
   }
   return { shares: allocation.map((r) => r / total), arms, alpha, alphaPerContrast, target, sides: design.sides ?? 2, factor, perUnit, dfLoss, outcome: o };
 }
-
-/** P(T' > c) for the noncentral t with df degrees of freedom and noncentrality delta (c > 0). */
-export function noncentralTUpper(c: number, df: number, delta: number): number {
-  if (df === Infinity) return 1 - pnorm(c - delta);
-  if (!(c > 0)) throw new AnalysisError(`noncentral t: critical value must be positive: ${c}`);
-  // ∫ φ(x − δ) P(χ²_df < df x² / c²) dx over x > 0; φ is below 1e-18 beyond |x − δ| = 9.
-  const a = Math.max(0, delta - 9), b = delta + 9;
-  // The chi-square factor rises from 0 to 1 over a width of about c·sqrt(2 / df) around x = c: panels narrow with df.
-  const panels = Math.ceil((b - a) / Math.min(0.5, c / Math.sqrt(df)));
-  const h = (b - a) / panels;
-  let sum = 0;
-  for (let k = 0; k < panels; k++) {
-    const mid = a + (k + 0.5) * h;
-    for (let j = 0; j < GL_NODES.length; j++) {
-      const x = mid + (h / 2) * GL_NODES[j];
-      const z = x - delta;
-      sum += (h / 2) * GL_WEIGHTS[j] * Math.exp(-0.5 * z * z) * (1 - pchisqUpper((df * x * x) / (c * c), df));
-    }
-  }
-  return sum / Math.sqrt(2 * Math.PI);
-}
-
-/** 20-point Gauss–Legendre nodes and weights on [−1, 1] (Newton's method on P_20). */
-const [GL_NODES, GL_WEIGHTS] = (() => {
-  const n = 20;
-  const nodes = new Float64Array(n), weights = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let x = Math.cos((Math.PI * (i + 0.75)) / (n + 0.5));
-    let dp = 0;
-    for (let it = 0; it < 100; it++) {
-      let p0 = 1, p1 = x;
-      for (let k = 2; k <= n; k++) [p0, p1] = [p1, ((2 * k - 1) * x * p1 - (k - 1) * p0) / k];
-      dp = (n * (x * p1 - p0)) / (x * x - 1);
-      const dx = p1 / dp;
-      x -= dx;
-      if (Math.abs(dx) < 1e-16) break;
-    }
-    nodes[i] = x;
-    weights[i] = 2 / ((1 - x * x) * dp * dp);
-  }
-  return [nodes, weights];
-})();
 
 /** Monotone root of f on [lo, hi] by bisection (f(lo) < 0 < f(hi)). */
 function bisect(f: (x: number) => number, lo: number, hi: number): number {
@@ -379,53 +337,5 @@ export function requiredSampleSize(design: PowerDesign, effect: number, options:
   return { n_exact: exact, per_arm: perArm, n: total, power, unit: r.perUnit > 1 ? "clusters" : "participants" };
 }
 
-/* ------------------------------------------------------------------------------------------ */
-/* Power by simulation                                                                          */
-/* ------------------------------------------------------------------------------------------ */
-
-export interface PowerSimulation {
-  /** Draws one assignment: arm index per participant (any design: e.g. a Rerandomizer's draw). */
-  allocate: (rng: RandomSource) => Int8Array;
-  /** Simulates the outcomes of one trial given its assignment. */
-  outcome: (arms: Int8Array, rng: RandomSource) => Float64Array;
-  /** Analyses one simulated trial: a p-value (rejects when < alpha) or the rejection itself. */
-  analyze: (y: Float64Array, arms: Int8Array) => number | boolean;
-  draws: number;
-  rng: RandomSource;
-  alpha?: number;
-}
-
-export interface SimulatedPower {
-  power: number;
-  /** Monte Carlo standard error sqrt(power (1 − power) / draws). */
-  mc_se: number;
-  draws: number;
-  rejections: number;
-}
-
-/**
- * Power by simulation: draws an assignment, simulates outcomes, analyses, `draws` times; power is
- * the share of rejections, with its binomial Monte Carlo standard error. The allocator is design
- * agnostic, so the simulation runs the trial's own design (blocks, strata, minimization,
- * clusters) when given the design engine's re-randomizer.
- */
-export function simulatePower(sim: PowerSimulation): SimulatedPower {
-  if (!(Number.isInteger(sim.draws) && sim.draws > 0)) throw new AnalysisError(`invalid draws; not a positive integer: ${sim.draws}`);
-  const alpha = sim.alpha ?? 0.05;
-  let rejections = 0;
-  for (let d = 0; d < sim.draws; d++) {
-    const arms = sim.allocate(sim.rng);
-    const y = sim.outcome(arms, sim.rng);
-    const result = sim.analyze(y, arms);
-    if (typeof result === "boolean" ? result : result < alpha) rejections++;
-    else if (typeof result === "number" && Number.isNaN(result)) throw new AnalysisError(`simulation draw ${d}: the analysis returned a NaN p-value`);
-  }
-  const power = rejections / sim.draws;
-  return { power, mc_se: Math.sqrt((power * (1 - power)) / sim.draws), draws: sim.draws, rejections };
-}
-
-/** A standard normal draw (Box–Muller) from a random source, for outcome models. */
-export function standardNormal(rng: RandomSource): number {
-  const u = 1 - uniform(rng); // (0, 1]
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform(rng));
-}
+export { noncentralTUpper } from "./noncentral-t.ts";
+export { simulatePower, standardNormal, type PowerSimulation, type SimulatedPower } from "./power-simulation.ts";
