@@ -15,6 +15,8 @@
  *                        protocol has a progression instrument and they are given
  *   protocol.json        the protocol as frozen (canonical JSON); its hash is in evidence.json
  *   protocol.yaml        the protocol file as registered, when the trial's hash is that file's
+ *   protocol-versions.json  every protocol version of an amended trial, with the sequence from
+ *                        which each was in force (protocol-versions.ts), for re-deriving allocations
  *   seed.json            the seed commitment, and the seed once the trial is closed (else null)
  *   manifest.json        format, trial, time, predecessor, key id, and path + SHA-256 + size per file
  *   signature.json       Ed25519 over the bytes of manifest.json, with the public key
@@ -37,6 +39,7 @@ import type { AnalysisDataSet } from "../datasets/analysis-set.ts";
 import { datasetCsv } from "../datasets/export-format.ts";
 import type { Measurement } from "../../analysis/progression/panel.ts";
 import { PROGRESSION_FILE, progressionCsv, progressionParticipants } from "./progression-file.ts";
+import { VERSIONS_FILE, versionsJson } from "./protocol-versions.ts";
 import { sha256Hex, type Signer } from "./signing.ts";
 
 export const PACKAGE_FORMAT = "virker-evidence/1";
@@ -52,6 +55,8 @@ export interface AllocationRow {
   inputs: Record<string, string | number | boolean | null>;
   arm: string;
   stratum: string | null;
+  /** The protocol version in force when the allocation was made (default: the current one). */
+  protocol_version?: number;
 }
 
 export interface Manifest {
@@ -107,6 +112,8 @@ export interface PackageInput {
    * The participants are those of `allocations`, in their order.
    */
   progressionMeasurements?: readonly Measurement[] | null;
+  /** Every protocol version of the trial, oldest first (an amended trial's package carries them). */
+  versions?: readonly { version: number; protocolHash: string; protocolJson: string; at: string; reason: string | null }[];
 }
 
 /** Packages split their randomization draws over this many streams, on every machine alike. */
@@ -170,6 +177,10 @@ export async function assemblePackage(input: PackageInput): Promise<AssembledPac
   if (measurements) add(PROGRESSION_FILE, progressionCsv(input.protocol, measurements));
   add("protocol.json", input.protocolJson.endsWith("\n") ? input.protocolJson : `${input.protocolJson}\n`);
   if (input.protocolSource) add("protocol.yaml", input.protocolSource);
+  const versions = input.versions ?? [];
+  const current = versions.length > 0 ? versions[versions.length - 1].version : 1;
+  const versionsText = versionsJson(versions, input.allocations.map((a) => ({ sequence: a.sequence, protocol_version: a.protocol_version ?? current })));
+  if (versionsText) add(VERSIONS_FILE, versionsText);
   add("seed.json", json({ commitment: input.seedCommitment, seed: input.seed }));
   const entries = await Promise.all([...files].map(async ([path, bytes]) => ({ path, sha256: await sha256Hex(bytes), bytes: bytes.length })));
   entries.sort((a, b) => (a.path < b.path ? -1 : 1));

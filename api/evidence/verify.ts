@@ -25,6 +25,7 @@ import { canonicalJson, loadProtocol, protocolHash, validateProtocolData, type P
 import { parseCsv } from "./csv.ts";
 import { designInputs, type Manifest, type SignatureFile } from "./package.ts";
 import { PROGRESSION_FILE, progressionParticipants, readProgressionCsv } from "./progression-file.ts";
+import { allocationVersions, VERSIONS_FILE, type VersionsFile } from "./protocol-versions.ts";
 import { sha256Hex, verifyEd25519 } from "./signing.ts";
 
 export interface VerifyResult {
@@ -122,6 +123,8 @@ export async function verifyPackage(files: ReadonlyMap<string, Uint8Array>, opti
 
   // Allocations from the revealed seed.
   const seedFile = JSON.parse(text("seed.json") ?? "{}") as { commitment?: string; seed?: string | null };
+  /** Participant → the protocol version their allocation was made under (when re-derived). */
+  const versionOfId = new Map<string, number>();
   const allocations = parseCsv(text("allocations.csv") ?? "");
   const col = (name: string) => allocations.header.indexOf(name);
   if (!seedFile.seed) notes.push("seed.json: the seed is not revealed (the trial was not closed); allocations not re-derived");
@@ -135,23 +138,36 @@ export async function verifyPackage(files: ReadonlyMap<string, Uint8Array>, opti
       seedOk = false;
     }
     if (seedOk) {
-      const inputs = designInputs(protocol);
-      const participants: DesignParticipant[] = allocations.rows.map((r) => ({
-        id: r[col("participant_id")],
-        site: r[col("site")],
-        enrolled_at: r[col("enrolled_at")] || undefined,
-        covariates: Object.fromEntries(inputs.filter((n) => col(n) >= 0 && r[col(n)] !== "").map((n) => [n, typed(protocol, n, r[col(n)])])),
-      }));
+      const participantsUnder = (p: Protocol): DesignParticipant[] => {
+        const inputs = designInputs(p);
+        return allocations.rows.map((r) => ({
+          id: r[col("participant_id")],
+          site: r[col("site")],
+          enrolled_at: r[col("enrolled_at")] || undefined,
+          covariates: Object.fromEntries(inputs.filter((n) => col(n) >= 0 && r[col(n)] !== "").map((n) => [n, typed(p, n, r[col(n)])])),
+        }));
+      };
       try {
-        const derived = allocateAll(trialDesignOf(protocol), seedFile.seed, participants);
-        derived.forEach((d, i) => {
-          const r = allocations.rows[i];
-          const line = `allocations.csv row ${i + 2} (${r[col("participant_id")]})`;
-          if (r[col("arm")] !== d.arm) problems.push(`${line}: arm ${r[col("arm")]}, the seed and design give ${d.arm}`);
-          if ((r[col("stratum")] || null) !== d.stratum) problems.push(`${line}: stratum ${r[col("stratum")] || "(none)"}, the seed and design give ${d.stratum ?? "(none)"}`);
-          if (Number(r[col("sequence")]) !== d.sequence) problems.push(`${line}: sequence ${r[col("sequence")]}, expected ${d.sequence}`);
-        });
-        notes.push(`${derived.length} allocations re-derived from the seed`);
+        // Each allocation under the protocol version it was made under: the current one, unless
+        // the package carries an amended trial's versions.
+        const sequences = allocations.rows.map((r) => Number(r[col("sequence")]));
+        const made = madeUnder(text(VERSIONS_FILE), protocol, protocolText, evidence.protocol.hash, sequences, problems, notes);
+        made.of.forEach((v, i) => versionOfId.set(allocations.rows[i][col("participant_id")], v));
+        for (const [version, p] of made.versions) {
+          const last = made.of.lastIndexOf(version);
+          if (last < 0) continue;
+          const derived = allocateAll(trialDesignOf(p), seedFile.seed, participantsUnder(p).slice(0, last + 1));
+          derived.forEach((d, i) => {
+            if (made.of[i] !== version) return;
+            const r = allocations.rows[i];
+            const line = `allocations.csv row ${i + 2} (${r[col("participant_id")]})`;
+            if (r[col("arm")] !== d.arm) problems.push(`${line}: arm ${r[col("arm")]}, the seed and design${made.versions.size > 1 ? ` of protocol version ${version}` : ""} give ${d.arm}`);
+            if ((r[col("stratum")] || null) !== d.stratum) problems.push(`${line}: stratum ${r[col("stratum")] || "(none)"}, the seed and design give ${d.stratum ?? "(none)"}`);
+            if (Number(r[col("sequence")]) !== d.sequence) problems.push(`${line}: sequence ${r[col("sequence")]}, expected ${d.sequence}`);
+          });
+        }
+        const used = [...new Set(made.of)];
+        notes.push(`${allocations.rows.length} allocations re-derived from the seed${made.versions.size > 1 ? `, each under the protocol version it was made under (${used.map((v) => `version ${v}: ${made.of.filter((x) => x === v).length}`).join(", ")})` : ""}`);
       } catch (error) {
         problems.push(`allocations.csv: the design cannot re-derive the allocations: ${(error as Error).message}`);
       }
@@ -167,8 +183,11 @@ export async function verifyPackage(files: ReadonlyMap<string, Uint8Array>, opti
     const armOf = new Map(allocations.rows.map((r) => [r[col("arm") >= 0 ? col("participant_id") : 0], r[col("arm")]]));
     const ids = data.columns.get("participant_id") as (string | null)[] | undefined;
     const arms = data.columns.get("arm") as (string | null)[] | undefined;
+    const versions = data.columns.get("protocol_version");
     ids?.forEach((id, i) => {
       if (id !== null && armOf.has(id) && armOf.get(id) !== arms?.[i]) problems.push(`data.csv row ${i + 2} (${id}): arm ${arms?.[i]}, the allocation list says ${armOf.get(id)}`);
+      const v = id === null ? undefined : versionOfId.get(id);
+      if (versions instanceof Float64Array && v !== undefined && files.has(VERSIONS_FILE) && versions[i] !== v) problems.push(`data.csv row ${i + 2} (${id}): protocol version ${versions[i]}, ${VERSIONS_FILE} says the allocation was made under version ${v}`);
     });
     let fresh: Evidence | null = null;
     try {
@@ -205,4 +224,26 @@ export async function verifyPackage(files: ReadonlyMap<string, Uint8Array>, opti
     }
   }
   return { ok: problems.length === 0, problems, notes };
+}
+
+/**
+ * The protocol each allocation was made under. Without protocol-versions.json: the current one
+ * for all. With it: the file's last version must be protocol.json (same canonical JSON, same hash
+ * as evidence.json), each amendment's hash must be that of its frozen JSON (version 1's is the
+ * hash of the registered file, which the package does not carry then: noted), and each
+ * allocation's version follows from the sequences at which the versions took effect.
+ */
+function madeUnder(versionsText: string | null, protocol: Protocol, protocolText: string, hash: string, sequences: number[], problems: string[], notes: string[]): { versions: Map<number, Protocol>; of: number[] } {
+  if (versionsText === null) return { versions: new Map([[0, protocol]]), of: sequences.map(() => 0) };
+  const file = JSON.parse(versionsText) as VersionsFile;
+  const last = file.versions[file.versions.length - 1];
+  if (!last || canonicalJson(last.protocol) !== protocolText.trimEnd()) problems.push(`${VERSIONS_FILE}: the last version is not protocol.json`);
+  else if (last.protocol_hash !== hash) problems.push(`${VERSIONS_FILE}: the last version's hash ${last.protocol_hash}, evidence.json says ${hash}`);
+  file.versions.forEach((v, i) => {
+    const own = protocolHash(v.protocol);
+    if (own === v.protocol_hash) return;
+    if (i === 0) notes.push(`${VERSIONS_FILE}: version ${v.version}'s hash ${v.protocol_hash} is that of the registered protocol file, not carried in the package; not re-computed`);
+    else problems.push(`${VERSIONS_FILE}: version ${v.version} hashes to ${own}, the file says ${v.protocol_hash}`);
+  });
+  return allocationVersions(file, sequences);
 }

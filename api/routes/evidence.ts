@@ -208,6 +208,7 @@ export async function draftPackage(deps: Deps, repository: EvidenceRepository, s
     inputs: Object.fromEntries(inputs.map((n) => [n, scalar(e.baseline[n])])),
     arm: e.arm,
     stratum: e.stratum,
+    protocol_version: e.protocolVersion,
   }));
   const previous = (await repository.list()).filter((r) => r.trial === trialId);
   const predecessor = previous.length > 0 ? previous[previous.length - 1].id : null;
@@ -232,6 +233,7 @@ export async function draftPackage(deps: Deps, repository: EvidenceRepository, s
     assessed: counts.assessed ?? null,
     eligible: counts.eligible ?? null,
     progressionMeasurements,
+    versions: trial.versions,
   }).catch((error: unknown) => {
     if (!(error instanceof AnalysisError)) throw error;
     throw new ApiError(422, "unprocessable", `analysen kan ikke køres på data, som de står / the analysis cannot run on the data as they stand: ${error.message}`);

@@ -1,22 +1,44 @@
 /**
- * A trial amended partway through enrollment (a site leaves, the contact changes) still gives a
- * package that `virker verify` accepts: amendments may not change arms, ratios or design (the
- * amendments route refuses), and the enrollment service replays every earlier allocation under
- * the current version after an amendment, so re-deriving the whole allocation list under the
- * current version is what the service itself did. Allocations before the amendment carry version
- * 1 in data.csv, those after it version 2.
+ * Packages of amended trials verify, each allocation re-derived under the protocol version it was
+ * made under (protocol-versions.json):
+ * - an IPS trial amended partway through enrollment (a site leaves, the contact changes):
+ *   allocations under versions 1 and 2, the design unchanged;
+ * - a stepped-wedge trial (volunteer mentors, the sites are its units) amended after its last
+ *   allocation to add a site: the current version's unit list gives other steps, so its
+ *   allocations can only be re-derived under version 1 — and without protocol-versions.json
+ *   verify says so, allocation by allocation.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, expect, it } from "vitest";
+import { createToken } from "../../api/tokens.ts";
 import { main } from "../../api/cli/main.ts";
 import { parseCsv } from "../../api/evidence/csv.ts";
-import { cprFor, ipsEnrollment } from "../api/harness.ts";
-import { evidenceApp } from "./evidence-app.ts";
+import { cprFor, ipsEnrollment, NOW, seededBytes } from "../api/harness.ts";
+import { evidenceApp, type EvidenceApp } from "./evidence-app.ts";
 
 const root = mkdtempSync(join(tmpdir(), "virker-amended-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** Downloads every file of a package as served into a folder. */
+async function download(e: EvidenceApp, pkg: { id: string; files: { path: string }[] }): Promise<string> {
+  const dir = join(root, pkg.id);
+  for (const path of [...pkg.files.map((f) => f.path), "manifest.json", "signature.json"]) {
+    const url = path.startsWith("tables/") ? `/v1/evidence/${pkg.id}/tables/${path.slice(7)}` : `/v1/evidence/${pkg.id}/${path}`;
+    const f = await e.request(url, { token: e.tokens.researcher });
+    expect(f.status, path).toBe(200);
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), new Uint8Array(await f.arrayBuffer()));
+  }
+  return dir;
+}
+
+async function verify(dir: string, key: string) {
+  let out = "", err = "";
+  const code = await main(["verify", dir, "--key", key], { out: (t) => void (out += t), err: (t) => void (err += t) });
+  return { code, out, err };
+}
 
 it("verifies the package of a trial amended partway through enrollment", async () => {
   const e = await evidenceApp();
@@ -39,14 +61,7 @@ it("verifies the package of a trial amended partway through enrollment", async (
   const res = await e.request(`${T}/analyses`, { method: "POST", token: e.tokens.researcher, json: { draws: 50 } });
   expect(res.status).toBe(201);
   const pkg = (await res.json()) as { id: string; files: { path: string }[] };
-  const dir = join(root, pkg.id);
-  for (const path of [...pkg.files.map((f) => f.path), "manifest.json", "signature.json"]) {
-    const url = path.startsWith("tables/") ? `/v1/evidence/${pkg.id}/tables/${path.slice(7)}` : `/v1/evidence/${pkg.id}/${path}`;
-    const f = await e.request(url, { token: e.tokens.researcher });
-    expect(f.status, path).toBe(200);
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), new Uint8Array(await f.arrayBuffer()));
-  }
+  const dir = await download(e, pkg);
   const data = parseCsv(await (await e.request(`/v1/evidence/${pkg.id}/data.csv`, { token: e.tokens.researcher })).text());
   const version = data.header.indexOf("protocol_version");
   const sequence = data.header.indexOf("sequence");
@@ -54,10 +69,56 @@ it("verifies the package of a trial amended partway through enrollment", async (
   expect(byVersion("1")).toHaveLength(30);
   expect(byVersion("2")).toHaveLength(30);
   expect(Math.max(...byVersion("1"))).toBeLessThan(Math.min(...byVersion("2")));
-  let out = "", err = "";
-  const code = await main(["verify", dir, "--key", e.signer.publicKey], { out: (t) => void (out += t), err: (t) => void (err += t) });
-  expect(err).toBe("");
-  expect(out).toContain("60 allocations re-derived from the seed");
-  expect(code).toBe(0);
+  const r = await verify(dir, e.signer.publicKey);
+  expect(r.err).toBe("");
+  expect(r.out).toContain("60 allocations re-derived from the seed, each under the protocol version it was made under (version 1: 30, version 2: 30)");
+  expect(r.code).toBe(0);
+  await e.close();
+}, 120_000);
+
+it("re-derives a stepped wedge's allocations under the version they were made under when a later amendment added a site", async () => {
+  const e = await evidenceApp();
+  const T = "/v1/trials/volunteer-mentors";
+  const status = async (r: Promise<Response>) => (await r).status;
+  expect(await status(e.request("/v1/trials", { method: "POST", token: e.tokens.agency, json: { protocol_id: "volunteer-mentors" } }))).toBe(201);
+  expect(await status(e.request(`${T}/open`, { method: "POST", token: e.tokens.agency, json: {} }))).toBe(200);
+  const { protocol } = await (await e.request("/v1/protocols/volunteer-mentors")).json();
+  const random = seededBytes(9);
+  const system = { tokenId: null, role: "system" as const };
+  for (const [k, site] of (protocol.sites as { id: string }[]).map((s) => s.id).entries()) {
+    const token = (await createToken(e.store, { role: "municipality", site, name: `Jobcenter ${site}`, at: NOW.toISOString(), actor: system, random })).token;
+    for (let i = 0; i < 4; i++) {
+      const body = { cpr: cprFor(3000 + 10 * k + i), site, target_group: "kontanthjaelp_aktivitetsparat", consent: true,
+        covariates: { gender: i % 2 ? "female" : "male", age_band: "40-54", in_addiction_treatment: false, years_on_benefit: 3, progression_baseline: 40 } };
+      const res = await e.request(`${T}/enrollments`, { method: "POST", token, json: body });
+      expect(res.status, await res.clone().text()).toBe(201);
+    }
+  }
+  // After the last allocation a municipality joins the rollout: the amendment adds a site.
+  const amended = { ...protocol, sites: [...protocol.sites, { ...protocol.sites[0], id: "410", name: "Middelfart" }] };
+  expect(await status(e.request(`${T}/amendments`, { method: "POST", token: e.tokens.agency, json: { protocol: amended, reason: "Middelfart tilslutter sig / Middelfart joins" } }))).toBe(201);
+  expect(await status(e.request(`${T}/close`, { method: "POST", token: e.tokens.agency, json: {} }))).toBe(200);
+  const res = await e.request(`${T}/analyses`, { method: "POST", token: e.tokens.researcher, json: { draws: 20 } });
+  expect(res.status, await res.clone().text()).toBe(201);
+  const pkg = (await res.json()) as { id: string; files: { path: string }[] };
+  expect(pkg.files.map((f) => f.path)).toContain("protocol-versions.json");
+  const dir = await download(e, pkg);
+  const r = await verify(dir, e.signer.publicKey);
+  expect(r.err).toBe("");
+  expect(r.out).toContain("32 allocations re-derived from the seed, each under the protocol version it was made under (version 1: 32)");
+  expect(r.code).toBe(0);
+
+  // Without the versions (the file removed, the manifest re-signed by its own key), the current
+  // protocol's unit list cannot re-derive them.
+  const { rmSync: remove, readFileSync, writeFileSync: write } = await import("node:fs");
+  remove(join(dir, "protocol-versions.json"));
+  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+  manifest.files = manifest.files.filter((f: { path: string }) => f.path !== "protocol-versions.json");
+  const bytes = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
+  write(join(dir, "manifest.json"), bytes);
+  write(join(dir, "signature.json"), JSON.stringify({ algorithm: "Ed25519", key_id: e.signer.keyId, public_key: e.signer.publicKey, signature: await e.signer.sign(bytes) }));
+  const without = await verify(dir, e.signer.publicKey);
+  expect(without.code).toBe(1);
+  expect(without.err).toMatch(/^mismatch: allocations\.csv row \d+ \([^)]+\): arm (volunteer_mentor|usual), the seed and design give (volunteer_mentor|usual)$/m);
   await e.close();
 }, 120_000);
