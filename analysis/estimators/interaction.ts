@@ -1,6 +1,6 @@
 /**
  * "For whom": the treatment effect inside each level of a pre-specified subgroup variable, and the
- * test of whether the effect differs between two levels.
+ * test of whether the effect differs between the levels.
  *
  * Subgroup effects: `differenceInMeans` (Neyman SE, Welch df) on the people of each level, as
  * `estimatr::difference_in_means(y ~ z, data = subset(d, g == level))`.
