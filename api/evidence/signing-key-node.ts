@@ -12,6 +12,22 @@ import { dirname } from "node:path";
 import { generateSigningJwk, signerFromJwk, type Signer } from "./signing.ts";
 
 export const SIGNING_KEY_ENV = "VIRKER_SIGNING_KEY";
+
+/** A signing key that is not an Ed25519 private JWK; the message names where it came from, never its content. */
+export class SigningKeyError extends Error {
+  override name = "SigningKeyError";
+}
+
+async function signerFrom(text: string, where: string): Promise<Signer> {
+  try {
+    return await signerFromJwk(JSON.parse(text) as JsonWebKey);
+  } catch {
+    throw new SigningKeyError(
+      `signeringsnøglen i ${where} er ugyldig (forventede en privat Ed25519-nøgle som JWK, se \`virker key create signing\`) / ` +
+        `the signing key in ${where} is invalid (expected an Ed25519 private key as JWK JSON, see \`virker key create signing\`)`,
+    );
+  }
+}
 export const DEFAULT_SIGNING_KEY_FILE = "data/signing-key.jwk";
 
 export async function loadSigningKey(options: { env?: Record<string, string | undefined>; keyFile?: string; warn?: (m: string) => void } = {}): Promise<{ signer: Signer; source: "env" | "file" | "created"; path?: string }> {
@@ -19,8 +35,8 @@ export async function loadSigningKey(options: { env?: Record<string, string | un
   const keyFile = options.keyFile ?? DEFAULT_SIGNING_KEY_FILE;
   const warn = options.warn ?? ((m: string) => console.warn(m));
   const fromEnv = env[SIGNING_KEY_ENV];
-  if (fromEnv !== undefined && fromEnv.trim() !== "") return { signer: await signerFromJwk(JSON.parse(fromEnv)), source: "env" };
-  if (existsSync(keyFile)) return { signer: await signerFromJwk(JSON.parse(readFileSync(keyFile, "utf8"))), source: "file", path: keyFile };
+  if (fromEnv !== undefined && fromEnv.trim() !== "") return { signer: await signerFrom(fromEnv, SIGNING_KEY_ENV), source: "env" };
+  if (existsSync(keyFile)) return { signer: await signerFrom(readFileSync(keyFile, "utf8"), keyFile), source: "file", path: keyFile };
   mkdirSync(dirname(keyFile), { recursive: true });
   const jwk = await generateSigningJwk();
   writeFileSync(keyFile, `${JSON.stringify(jwk)}\n`, { mode: 0o600, flag: "wx" });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { main } from "../../api/cli/main.ts";
 import { signerFromJwk, verifyEd25519 } from "../../api/evidence/signing.ts";
-import { loadSigningKey } from "../../api/evidence/signing-key-node.ts";
+import { loadSigningKey, SigningKeyError } from "../../api/evidence/signing-key-node.ts";
 import { pseudonymKey } from "../../api/pseudonym.ts";
 
 async function run(args: string[]) {
@@ -32,6 +32,17 @@ describe("virker key create", () => {
     const signature = await (await signerFromJwk(jwk)).sign(message);
     expect(await verifyEd25519(jwk.x!, signature, message)).toBe(true);
     expect(JSON.parse((await run(["key", "create", "signing"])).out).d).not.toBe(jwk.d);
+  });
+
+  it("a signing key that is not an Ed25519 private JWK is refused naming where it came from, never its content", async () => {
+    const secret = '{"kty":"OKP","crv":"Ed25519","x":"not-a-key-secretvalue"}';
+    for (const env of [{ VIRKER_SIGNING_KEY: secret }, { VIRKER_SIGNING_KEY: "secretvalue{" }]) {
+      const error = await loadSigningKey({ env, keyFile: "/nonexistent/never-written.jwk" }).catch((e: unknown) => e as Error);
+      expect(error).toBeInstanceOf(SigningKeyError);
+      expect((error as Error).message).toMatch(/VIRKER_SIGNING_KEY er ugyldig|i VIRKER_SIGNING_KEY er ugyldig/);
+      expect((error as Error).message).toMatch(/expected an Ed25519 private key as JWK JSON/);
+      expect((error as Error).message).not.toContain("secretvalue");
+    }
   });
 
   it("pseudonym: 64 hex digits the pseudonym key accepts, different each time", async () => {

@@ -16,6 +16,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { signerFromJwk } from "../../api/evidence/signing.ts";
+import { pseudonymKey } from "../../api/pseudonym.ts";
 import { CPR_SHAPED, cprFor, ipsEnrollment } from "../api/harness.ts";
 import { readmeCommands, shell, startShell, type ShellResult } from "./readme.ts";
 
@@ -244,6 +246,18 @@ const steps: Step[] = [
       await state.server?.stop();
       state.server = undefined;
       ok(await inWork(`node ${ROOT}/api/cli/virker.mjs import register --trial ${IPS} --file extract.csv --codebook ${ROOT}/api/register/default-codebook.yaml --person-key cpr --layout long --db ${apiDb}`), "import register");
+    },
+  },
+  {
+    readme: "npx virker key create signing|pseudonym",
+    run: async () => {
+      const signing = JSON.parse(ok(await inRoot(cli("npx virker key create signing")), "key create signing").stdout) as Record<string, string>;
+      expect(signing).toMatchObject({ kty: "OKP", crv: "Ed25519", d: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), x: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+      const signer = await signerFromJwk(signing as unknown as JsonWebKey);
+      expect(signer.publicKey).toBe(signing.x);
+      const pseudonym = ok(await inRoot(cli("npx virker key create pseudonym")), "key create pseudonym").stdout.trim();
+      expect(pseudonym).toMatch(/^[0-9a-f]{64}$/);
+      expect(pseudonymKey(pseudonym).bytes).toHaveLength(32);
     },
   },
   {
