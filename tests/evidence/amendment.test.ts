@@ -8,13 +8,14 @@
  *   allocations can only be re-derived under version 1 — and without protocol-versions.json
  *   verify says so, allocation by allocation.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { createToken } from "../../api/tokens.ts";
 import { main } from "../../api/cli/main.ts";
 import { parseCsv } from "../../api/evidence/csv.ts";
+import { sha256Hex } from "../../api/evidence/signing.ts";
 import { cprFor, ipsEnrollment, NOW, seededBytes } from "../api/harness.ts";
 import { evidenceApp, type EvidenceApp } from "./evidence-app.ts";
 
@@ -32,6 +33,20 @@ async function download(e: EvidenceApp, pkg: { id: string; files: { path: string
     writeFileSync(join(dir, path), new Uint8Array(await f.arrayBuffer()));
   }
   return dir;
+}
+
+/** Re-hashes the folder's files into its manifest and re-signs it with the server's own key. */
+async function resign(e: EvidenceApp, dir: string): Promise<void> {
+  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { files: { path: string; sha256: string; bytes: number }[] };
+  manifest.files = manifest.files.filter((f) => existsSync(join(dir, f.path)));
+  for (const f of manifest.files) {
+    const bytes = readFileSync(join(dir, f.path));
+    f.sha256 = await sha256Hex(new Uint8Array(bytes));
+    f.bytes = bytes.length;
+  }
+  const bytes = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(join(dir, "manifest.json"), bytes);
+  writeFileSync(join(dir, "signature.json"), JSON.stringify({ algorithm: "Ed25519", key_id: e.signer.keyId, public_key: e.signer.publicKey, signature: await e.signer.sign(bytes) }));
 }
 
 async function verify(dir: string, key: string) {
@@ -73,6 +88,18 @@ it("verifies the package of a trial amended partway through enrollment", async (
   expect(r.err).toBe("");
   expect(r.out).toContain("60 allocations re-derived from the seed, each under the protocol version it was made under (version 1: 30, version 2: 30)");
   expect(r.code).toBe(0);
+
+  // data.csv claiming another version for an allocation than the versions' sequences give.
+  const rows = readFileSync(join(dir, "data.csv"), "utf8").split("\n");
+  const at = 1 + data.rows.findIndex((row) => row[version] === "1");
+  const cells = rows[at].split(",");
+  cells[version] = "2";
+  rows[at] = cells.join(",");
+  writeFileSync(join(dir, "data.csv"), rows.join("\n"));
+  await resign(e, dir);
+  const changed = await verify(dir, e.signer.publicKey);
+  expect(changed.code).toBe(1);
+  expect(changed.err).toContain(`mismatch: data.csv row ${at + 1} (${cells[0]}): protocol version 2, protocol-versions.json says the allocation was made under version 1`);
   await e.close();
 }, 120_000);
 
@@ -110,13 +137,8 @@ it("re-derives a stepped wedge's allocations under the version they were made un
 
   // Without the versions (the file removed, the manifest re-signed by its own key), the current
   // protocol's unit list cannot re-derive them.
-  const { rmSync: remove, readFileSync, writeFileSync: write } = await import("node:fs");
-  remove(join(dir, "protocol-versions.json"));
-  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
-  manifest.files = manifest.files.filter((f: { path: string }) => f.path !== "protocol-versions.json");
-  const bytes = new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
-  write(join(dir, "manifest.json"), bytes);
-  write(join(dir, "signature.json"), JSON.stringify({ algorithm: "Ed25519", key_id: e.signer.keyId, public_key: e.signer.publicKey, signature: await e.signer.sign(bytes) }));
+  rmSync(join(dir, "protocol-versions.json"));
+  await resign(e, dir);
   const without = await verify(dir, e.signer.publicKey);
   expect(without.code).toBe(1);
   expect(without.err).toMatch(/^mismatch: allocations\.csv row \d+ \([^)]+\): arm (volunteer_mentor|usual), the seed and design give (volunteer_mentor|usual)$/m);
