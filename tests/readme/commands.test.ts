@@ -302,6 +302,9 @@ const steps: Step[] = [
       try {
         const res = await fetch("http://127.0.0.1:8788/v1/protocols");
         expect(res.status).toBe(200);
+        // The dev-only signing key is set, so analyses can be signed on the dev Worker.
+        const keys = (await (await fetch("http://127.0.0.1:8788/v1/keys")).json()) as { keys: { alg: string }[] };
+        expect(keys.keys).toEqual([expect.objectContaining({ alg: "Ed25519" })]);
       } finally {
         await dev.stop();
       }
