@@ -163,7 +163,7 @@ export function evidenceRoutes(app: OpenAPIHono<AppEnv>, parts: EvidenceParts = 
       method: "get",
       path: "/v1/evidence/{id}/{file}",
       tags: ["evidence"],
-      summary: "A file of an evidence package: report.html, evidence.json, manifest.json, signature.json, protocol.json, seed.json, dataset.json; data.csv, allocations.csv and progression.csv for researchers and the agency",
+      summary: "A file of an evidence package: report.html, evidence.json, manifest.json, signature.json, protocol.json, protocol-versions.json (an amended trial), seed.json, dataset.json; data.csv, allocations.csv and progression.csv for researchers and the agency",
       request: { params: FileParam },
       responses: { 200: { description: "The file, byte for byte as signed", content: { "text/html": { schema: z.string() }, "application/json": { schema: z.unknown() }, "text/csv": { schema: z.string() } } }, ...ErrorResponses },
     }),
