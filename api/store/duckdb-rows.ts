@@ -2,8 +2,7 @@
  * Rows in and out of the DuckDB store's tables (Node only): value conversions, DuckDB's refusals
  * turned into `StoreError`s that echo no stored value, and the two ways rows are written inside a
  * transaction: Appenders (mixed batches, small tables) and, for the hot path of enrollments with
- * their audit entries, one SQL text that DuckDB runs off the JavaScript thread (see
- * `enrollmentWriteSql`).
+ * their audit entries, prepared INSERTs of JSON columns that DuckDB runs off the JavaScript thread.
  */
 import { createHash } from "node:crypto";
 import type { DuckDBAppender, DuckDBBlobValue, DuckDBValue } from "@duckdb/node-api";
@@ -105,4 +104,54 @@ export function appendAuditRows(a: DuckDBAppender, entries: readonly AuditEntry[
     a.endRow();
   }
   a.flushSync();
+}
+
+/*
+ * The hot path of enrollments with their audit entries: two prepared INSERTs, each bound to ONE
+ * JSON document holding the batch's columns, read by DuckDB's `from_json` and unnested side by side.
+ * Unlike Appenders, whose flushes run synchronously on the JavaScript thread with their index checks
+ * (measured: about 2.4 ms for one enrollment with its audit entry, 10 ms for 64, under load), the
+ * statements run on DuckDB's own thread: the server keeps answering HTTP while a batch is written
+ * and committed. Constraints apply as to any INSERT.
+ */
+
+/** `$1`: {@link enrollmentColumns} as JSON; `$2`: the trial id. */
+export const ENROLLMENT_INSERT =
+  "INSERT INTO enrollments SELECT $2, unnest(j.q), unhex(unnest(j.p)), unnest(j.i), unnest(j.s), unnest(j.a), unnest(j.st), unnest(j.v), unnest(j.b), unnest(j.t) " +
+  `FROM (SELECT from_json($1, '{"q":"BIGINT[]","p":"VARCHAR[]","i":"VARCHAR[]","s":"VARCHAR[]","a":"VARCHAR[]","st":"VARCHAR[]","v":"INTEGER[]","b":"VARCHAR[]","t":"VARCHAR[]"}') AS j)`;
+
+/** `$1`: {@link auditColumns} as JSON. */
+export const AUDIT_INSERT =
+  "INSERT INTO audit SELECT unnest(j.c), unnest(j.q), unnest(j.at), unnest(j.k), unnest(j.r), unnest(j.ac), unnest(j.tg), unnest(j.re), unhex(unnest(j.ph)), unhex(unnest(j.h)) " +
+  `FROM (SELECT from_json($1, '{"c":"VARCHAR[]","q":"BIGINT[]","at":"VARCHAR[]","k":"VARCHAR[]","r":"VARCHAR[]","ac":"VARCHAR[]","tg":"VARCHAR[]","re":"VARCHAR[]","ph":"VARCHAR[]","h":"VARCHAR[]"}') AS j)`;
+
+/** The columns of enrollment rows as one JSON text, for {@link ENROLLMENT_INSERT}. */
+export function enrollmentColumns(rows: ReadonlyArray<EnrollmentRecord & { baselineJson: string }>): string {
+  return JSON.stringify({
+    q: rows.map((r) => r.sequence),
+    p: rows.map((r) => r.pseudonym),
+    i: rows.map((r) => r.publicId),
+    s: rows.map((r) => r.site),
+    a: rows.map((r) => r.arm),
+    st: rows.map((r) => r.stratum),
+    v: rows.map((r) => r.protocolVersion),
+    b: rows.map((r) => r.baselineJson),
+    t: rows.map((r) => r.enrolledAt),
+  });
+}
+
+/** The columns of audit entries as one JSON text, for {@link AUDIT_INSERT}. */
+export function auditColumns(entries: readonly AuditEntry[]): string {
+  return JSON.stringify({
+    c: entries.map((x) => x.chain),
+    q: entries.map((x) => x.seq),
+    at: entries.map((x) => x.at),
+    k: entries.map((x) => x.tokenId),
+    r: entries.map((x) => x.role),
+    ac: entries.map((x) => x.action),
+    tg: entries.map((x) => x.target),
+    re: entries.map((x) => x.reason),
+    ph: entries.map((x) => x.prevHash),
+    h: entries.map((x) => x.hash),
+  });
 }

@@ -25,6 +25,7 @@ import {
   blobValue,
   type DuckDBAppender,
   type DuckDBConnection,
+  type DuckDBPreparedStatement,
   type DuckDBValue,
 } from "@duckdb/node-api";
 import {
@@ -68,6 +69,7 @@ import {
   validateRevocation,
   validateScope,
   validateStatusChange,
+  type NormalizedBatch,
 } from "./validate.ts";
 import { HeadLedger } from "./duckdb-heads.ts";
 import {
@@ -75,7 +77,11 @@ import {
   appendCells,
   appendEnrollments,
   blobToHex,
+  AUDIT_INSERT,
+  auditColumns,
   COLUMNS,
+  ENROLLMENT_INSERT,
+  enrollmentColumns,
   hexToBlob,
   nodeSha256Hex,
   num,
@@ -167,6 +173,8 @@ export class DuckDbStore implements Store {
    * failed write they are cleared and dropped, so no buffered row can leak into the next transaction.
    */
   private readonly appenders = new Map<string, DuckDBAppender>();
+  /** The hot path's prepared INSERTs on the write connection (enrollments, audit), made on first use. */
+  private hot: Promise<[DuckDBPreparedStatement, DuckDBPreparedStatement]> | null = null;
   private closed = false;
 
   constructor(
@@ -380,6 +388,9 @@ export class DuckDbStore implements Store {
 
   async append(trialId: string, batch: TrialBatch): Promise<AuditEntry[]> {
     const b = validateBatch(trialId, batch, this.limits);
+    const onlyEnrollments =
+      b.baselineCorrections.length === 0 && b.withdrawals.length === 0 && b.errorFlags.length === 0 && b.outcomes.length === 0;
+    if (onlyEnrollments) return this.writeEnrollments(trialId, b);
     return this.write(async ({ conn, link, append, appender }) => {
       await this.assertTrial(conn, trialId);
       if (b.referencedPublicIds.length > 0) {
@@ -406,6 +417,45 @@ export class DuckDbStore implements Store {
           trialId, entry, i, o.publicId, o.outcome, o.timePoint, o.valueJson, o.observedAt, o.source, o.recordedAt,
         ]),
       );
+      return entries;
+    });
+  }
+
+  /**
+   * The hot path (single and bulk enrollment): enrollments with their audit entries and nothing
+   * else, written by the two prepared INSERTs of `duckdb-rows.ts`, which run on DuckDB's thread
+   * rather than the JavaScript one. The chain head advances only after COMMIT.
+   */
+  private writeEnrollments(trialId: string, b: NormalizedBatch): Promise<AuditEntry[]> {
+    return this.writeLock.run(async () => {
+      this.assertOpen();
+      const conn = this.writer;
+      await this.assertTrial(conn, trialId);
+      const entries = linkAudit(trialId, await this.committedHead(trialId), b.audit, nodeSha256Hex);
+      this.hot ??= Promise.all([conn.prepare(ENROLLMENT_INSERT), conn.prepare(AUDIT_INSERT)]);
+      const [enroll, audit] = await this.hot;
+      await conn.run("BEGIN TRANSACTION");
+      try {
+        if (b.enrollments.length > 0) {
+          enroll.bindVarchar(1, enrollmentColumns(b.enrollments));
+          enroll.bindVarchar(2, trialId);
+          await enroll.run();
+        }
+        audit.bindVarchar(1, auditColumns(entries));
+        await audit.run();
+        await conn.run("COMMIT");
+      } catch (e) {
+        try {
+          await conn.run("ROLLBACK");
+        } catch {
+          // a failed COMMIT has already rolled back
+        }
+        throw translate(e);
+      }
+      const last = entries[entries.length - 1];
+      const head = { seq: last.seq, hash: last.hash };
+      this.heads.set(trialId, head);
+      this.ledger?.record(new Map([[trialId, head]]));
       return entries;
     });
   }
@@ -687,6 +737,7 @@ export class DuckDbStore implements Store {
       if (this.closed) return;
       this.closed = true;
       this.discardAppenders();
+      if (this.hot !== null) for (const p of await this.hot.catch(() => [])) p.destroySync();
       this.writer.closeSync();
       for (const r of this.readers) r.closeSync();
       this.instance.closeSync();

@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { verifyChain } from "../../../api/audit.ts";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { openDuckDbStore } from "../../../api/store/duckdb.ts";
 import type { Store } from "../../../api/store/store.ts";
@@ -55,4 +56,46 @@ storeContract("DuckDB (temp file)", harness);
 storeContract("DuckDB (in memory, batches of at most 500 rows)", async () => {
   const store = await openDuckDbStore({ path: ":memory:", limits: { maxBatchRows: 500 } });
   return { store, dispose: () => store.close() };
+});
+
+describe("DuckDB enrollment write path (prepared INSERTs of JSON columns)", () => {
+  const at = "2027-01-04T08:00:00.000Z";
+  const trial = { id: "t1", seed: "ab".repeat(32), seedCommitment: "cd".repeat(32), protocolHash: "ef".repeat(32), protocolJson: "{}", at };
+  const draft = (target: string) => ({ at, tokenId: "tok-1", role: "municipality" as const, action: "enrollment.create", target, reason: null });
+
+  it("keeps awkward text exactly (quotes, backslashes, JSON syntax, Danish letters, astral characters) and the pseudonym bytes", async () => {
+    const path = freshPath();
+    const store = await openDuckDbStore({ path, ...quiet });
+    await store.createTrial(trial, [{ ...draft("trial:t1"), role: "agency", action: "trial.create" }]);
+    const baseline = { note: `it's "quoted" \\ '); DROP TABLE audit; -- ${"{"}"a":[1]} æøå Å 🙂`, n: 1.5, b: false, z: null };
+    const rows = [0, 1, 2].map((i) => ({
+      sequence: i, pseudonym: `${i}`.repeat(64), publicId: `p-aaaa-bbbb-cccc-000${i}`, site: "s1", arm: "ips",
+      stratum: i === 1 ? null : `st"${i}`, protocolVersion: 1, baseline, enrolledAt: at,
+    }));
+    const entries = await store.append("t1", { enrollments: rows, audit: rows.map((r) => draft(`trial:t1/participant:${r.publicId}'`)) });
+    await store.close();
+    const reopened = await openDuckDbStore({ path, ...quiet });
+    expect(await reopened.listEnrollments("t1", { kind: "all" })).toEqual(rows);
+    const audit = await reopened.readAudit("t1");
+    expect(audit.slice(1)).toEqual(entries);
+    expect(verifyChain(audit)).toMatchObject({ ok: true, count: 4 });
+    await reopened.close();
+  });
+
+  it("after a refused duplicate the chain head stays put and the next batch lands", async () => {
+    const store = await openDuckDbStore({ path: freshPath(), ...quiet });
+    await store.createTrial(trial, [{ ...draft("trial:t1"), role: "agency", action: "trial.create" }]);
+    const row = (i: number, pseudonym = `${i % 10}`.repeat(64)) => ({
+      sequence: i, pseudonym, publicId: `p-aaaa-bbbb-cccc-00${i}`, site: "s1", arm: "ips", stratum: null, protocolVersion: 1, baseline: {}, enrolledAt: at,
+    });
+    await store.append("t1", { enrollments: [row(0)], audit: [draft("a")] });
+    const head = await store.auditHead("t1");
+    await expect(store.append("t1", { enrollments: [row(1), row(2, "0".repeat(64))], audit: [draft("b"), draft("c")] })).rejects.toMatchObject({ code: "duplicate" });
+    expect(await store.auditHead("t1")).toEqual(head);
+    expect(await store.countEnrollments("t1", { kind: "all" })).toBe(1);
+    await store.append("t1", { enrollments: [row(1)], audit: [draft("b")] });
+    expect(verifyChain(await store.readAudit("t1"))).toMatchObject({ ok: true, count: 3 });
+    expect((await store.listEnrollments("t1", { kind: "all" })).map((e) => e.sequence)).toEqual([0, 1]);
+    await store.close();
+  });
 });
