@@ -1,14 +1,15 @@
 /**
  * Enrollments per second through HTTP, next to a bare Hono route in the same run (the ceiling).
  *
- *   npx tsx bench/enroll.ts [--seconds 5] [--connections 8,16,32,64] [--bulk-rows 100000] [--cpu-prof DIR]
+ *   npx tsx bench/enroll.ts [--seconds 5] [--connections 8,16,32,64] [--bulk-rows 10000,100000] [--cpu-prof DIR]
  *
  * Both servers run as child processes on 127.0.0.1; this process is the load generator (keep-alive
  * connections, one request in flight per connection). The enrollment server writes to a fresh
  * DuckDB file with its WAL, so every acknowledged enrollment is durable. Prints requests/s, p50 and
- * p99 latency per connection count, and the ratio to the bare route. Then one bulk upload: a CSV
- * of `--bulk-rows` citizens to a second trial, timed from the first byte sent to the last byte of
- * the per-row answer (rows/s), with every row checked to be enrolled.
+ * p99 latency per connection count, and the ratio to the bare route (`--connections ""` skips this).
+ * Then bulk uploads, one per `--bulk-rows` size, each a CSV of that many citizens to a trial of its
+ * own, timed from the first byte sent to the last byte of the per-row answer (rows/s), with every row
+ * checked to be enrolled.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -18,9 +19,9 @@ import { parseArgs } from "node:util";
 import { main } from "../api/cli/main.ts";
 import { load, nextCpr, quantile, type Run } from "./http-load.ts";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" }, connections: { type: "string", default: "8,16,32,64" }, "bulk-rows": { type: "string", default: "100000" }, "cpu-prof": { type: "string" } } });
+const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" }, connections: { type: "string", default: "8,16,32,64" }, "bulk-rows": { type: "string", default: "10000,100000" }, "cpu-prof": { type: "string" } } });
 const seconds = Number(values.seconds);
-const connectionCounts = values.connections!.split(",").map(Number);
+const connectionCounts = values.connections!.split(",").filter(Boolean).map(Number);
 
 const dir = mkdtempSync(join(tmpdir(), "virker-bench-enroll-"));
 const db = join(dir, "bench.duckdb");
@@ -115,17 +116,18 @@ try {
     const enroll = report("durable enrollment", connections, run, cpuNote(cpu0, cpuSeconds(children[0].pid), run.requests));
     console.log(`${"".padEnd(22)}     enrollment / bare route = ${(enroll / bare).toFixed(3)}`);
   }
-  const bulkRows = Number(values["bulk-rows"]);
-  if (bulkRows > 0) {
-    if ((await post("/v1/trials", { protocol_id: "ips-severe-mental-illness", trial_id: "bench-bulk" })) !== 201) throw new Error("register failed");
-    if ((await post("/v1/trials/bench-bulk/open", {})) !== 200) throw new Error("open failed");
+  let upload = 0;
+  for (const bulkRows of values["bulk-rows"]!.split(",").filter(Boolean).map(Number)) {
+    const trial = `bench-bulk-${++upload}`;
+    if ((await post("/v1/trials", { protocol_id: "ips-severe-mental-illness", trial_id: trial })) !== 201) throw new Error("register failed");
+    if ((await post(`/v1/trials/${trial}/open`, {})) !== 200) throw new Error("open failed");
     const header = "cpr,site,consent,target_group,diagnosis,wants_ordinary_work,hours_ordinary_work,female,age_band,education,worked_last_5y,weeks_on_benefit_prior_52";
     const lines = [header];
     for (let i = 0; i < bulkRows; i++) lines.push(`${nextCpr()},101,true,kontanthjaelp_aktivitetsparat,bipolar,true,0,${i % 2 === 0},30-44,basic,false,40`);
     const csv = lines.join("\n") + "\n";
     const cpu0 = cpuSeconds(children[0].pid);
     const t0 = performance.now();
-    const res = await fetch(`http://127.0.0.1:${port}/v1/trials/bench-bulk/enrollments/bulk`, {
+    const res = await fetch(`http://127.0.0.1:${port}/v1/trials/${trial}/enrollments/bulk`, {
       method: "POST",
       headers: { authorization: `Bearer ${siteTokens.get("101")}`, "content-type": "text/csv" },
       body: csv,
