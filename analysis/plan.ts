@@ -337,6 +337,18 @@ function attempt(warnings: string[], what: string, fn: () => void): void {
 }
 
 /** 1 where a participant's outcome was observed (both columns of a time to event), else 0. */
+/**
+ * Whether `runPlan` runs randomization inference on this data: for the primary outcome when the
+ * plan analyses it as a difference (listed in the plan, not a time to event) and someone has a
+ * value. A caller that runs the draws elsewhere (the package writer) asks this first, so that it
+ * adds draws exactly where the plan would.
+ */
+export function randomizationInferenceApplies(protocol: Protocol, data: DataSet): boolean {
+  const primary = protocol.outcomes.find((o) => o.id === protocol.analysis.primary_outcome);
+  if (!primary || !protocol.analysis.outcomes[primary.id] || primary.type === "time_to_event") return false;
+  return observedOf(primary, data).includes(1);
+}
+
 function observedOf(outcome: Outcome, data: DataSet): Uint8Array {
   const columns = outcomeColumns(outcome);
   const first = numeric(data, "value" in columns ? columns.value : columns.time, `outcome ${outcome.id}`);

@@ -28,7 +28,7 @@
  */
 import type { Protocol } from "../../protocols/index.ts";
 import { buildEvidence, completeEvidence } from "../../analysis/evidence/package.ts";
-import { runPlan } from "../../analysis/plan.ts";
+import { randomizationInferenceApplies, runPlan } from "../../analysis/plan.ts";
 import { combineRandomizationCounts } from "../../analysis/randomization-inference.ts";
 import { reportHtml } from "../../analysis/evidence/report.ts";
 import type { Evidence } from "../../analysis/evidence/schema.ts";
@@ -149,13 +149,12 @@ const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
 export async function assemblePackage(input: PackageInput): Promise<AssembledPackage> {
   const riSeed = input.riSeed ?? 1;
   const draws = input.draws ?? input.protocol.analysis.randomization_inference?.draws ?? 0;
-  const primary = input.protocol.outcomes.find((o) => o.id === input.protocol.analysis.primary_outcome);
   const settings = { draws, seed: riSeed, streams: PACKAGE_RI_STREAMS };
   const measurements = input.protocol.progression ? input.progressionMeasurements ?? null : null;
   const progression = measurements ? { participants: progressionParticipants(input.allocations), measurements } : undefined;
   const options = { protocolHash: input.protocolHash, dataSha256: null, seed: riSeed, draws, riStreams: PACKAGE_RI_STREAMS, predecessor: input.predecessor, assessed: input.assessed ?? null, eligible: input.eligible ?? null, progression };
   let evidence: Evidence;
-  if (draws > 0 && primary?.type !== "time_to_event" && input.riRunner) {
+  if (draws > 0 && input.riRunner && randomizationInferenceApplies(input.protocol, input.data)) {
     // The draws run elsewhere while this thread runs the rest of the plan; the result is what
     // buildEvidence gives (the draws only fill randomization_inference).
     const pending = input.riRunner(input.protocol, input.data, settings);

@@ -12,6 +12,8 @@ import { EvidenceSchema } from "../../analysis/evidence/schema.ts";
 import { main } from "../../api/cli/main.ts";
 import { assemblePackage, type AssembledPackage, type Manifest } from "../../api/evidence/package.ts";
 import { generateSigningJwk, sha256Hex, signerFromJwk, type Signer } from "../../api/evidence/signing.ts";
+import { verifyPackage } from "../../api/evidence/verify.ts";
+import { randomizationCounts } from "../../analysis/randomization-inference.ts";
 import { syntheticIpsTrial, syntheticProgression } from "./synthetic-trial.ts";
 
 const root = mkdtempSync(join(tmpdir(), "virker-package-"));
@@ -189,5 +191,29 @@ describe("evidence package", () => {
       expect(r.code).toBe(1);
       expect(r.err).toMatch(/^mismatch: evidence\.json progression\.trajectories\[\d+\]\.mean: /m);
     });
+  });
+});
+
+describe("a package before the primary outcome has any value", () => {
+  it("has randomization draws exactly where the plan would (none), so it verifies", async () => {
+    const trial = syntheticIpsTrial({ n: 120, draws: 200 });
+    const n = trial.data.rows;
+    trial.data.columns.set("work_or_education_78w", new Float64Array(n).fill(NaN));
+    let streamsRun = 0;
+    const riRunner: NonNullable<Parameters<typeof assemblePackage>[0]["riRunner"]> = async (protocol, data, settings) => {
+      streamsRun += settings.streams;
+      return Array.from({ length: settings.streams }, (_, j) => randomizationCounts(protocol, data, settings, j));
+    };
+    const early = await assemblePackage({
+      trialId: "ips-severe-mental-illness", protocol: trial.protocol, protocolJson: trial.protocolJson, protocolHash: trial.protocolHash,
+      data: trial.data, allocations: trial.allocations, seedCommitment: trial.seedCommitment, seed: null, predecessor: null,
+      createdAt: "2027-09-01T12:00:00.000Z", signer, riRunner,
+    });
+    expect(early.evidence.randomization_inference).toEqual([]);
+    expect(early.evidence.warnings.join("\n")).toMatch(/work_or_education_78w: no participant has a value yet/);
+    expect(streamsRun).toBe(0);
+    const result = await verifyPackage(early.files);
+    expect(result.problems).toEqual([]);
+    expect(result.ok).toBe(true);
   });
 });
