@@ -161,12 +161,20 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
 }
 
 
+const copyTrial = (r: TrialRecord): TrialRecord => ({
+  ...r,
+  statusHistory: r.statusHistory.map((s) => ({ ...s })),
+  versions: r.versions.map((v) => ({ ...v })),
+});
+
 export class DuckDbStore implements Store {
   private readonly writeLock = new Lock();
   private readonly readLocks: Lock[];
   private readonly readBusy: number[];
   private readonly heads = new Map<string, ChainHead | null>();
   private readonly knownTrials = new Set<string>();
+  private readonly trialCache = new Map<string, TrialRecord>();
+  private trialEpoch = 0;
   /**
    * Appenders of the hot tables, kept open on the write connection across transactions: creating
    * one per commit costs a round trip. Their flushes land in whatever transaction is open. After a
@@ -297,6 +305,15 @@ export class DuckDbStore implements Store {
 
   // ----------------------------------------------------------------------------- trials
 
+  /** A write that changes a trial's record; its cached copy is dropped afterwards, committed or not. */
+  private async changeTrial<T>(trialId: string, task: (ctx: WriteContext) => Promise<T>): Promise<T> {
+    try {
+      return await this.write(task);
+    } finally {
+      this.trialChanged(trialId);
+    }
+  }
+
   async createTrial(trial: NewTrial, audit: AuditDraft[]): Promise<AuditEntry[]> {
     validateNewTrial(trial);
     validateAudit(audit, trial.id);
@@ -321,7 +338,7 @@ export class DuckDbStore implements Store {
     assertIdent(trialId, "trial id");
     validateAmendment(amendment);
     validateAudit(audit, trialId);
-    return this.write(async ({ conn, link }) => {
+    return this.changeTrial(trialId, async ({ conn, link }) => {
       await this.assertTrial(conn, trialId);
       const r = await conn.runAndReadAll("SELECT max(version) FROM protocol_versions WHERE trial_id = $1", [trialId]);
       const version = num(r.getRows()[0][0]) + 1;
@@ -336,7 +353,7 @@ export class DuckDbStore implements Store {
     assertIdent(trialId, "trial id");
     validateStatusChange(change);
     validateAudit(audit, trialId);
-    return this.write(async ({ conn, link }) => {
+    return this.changeTrial(trialId, async ({ conn, link }) => {
       await this.assertTrial(conn, trialId);
       const r = await conn.runAndReadAll("SELECT count(*) FROM trial_status WHERE trial_id = $1", [trialId]);
       await conn.run("INSERT INTO trial_status VALUES ($1, $2, $3, $4, $5)", [
@@ -346,7 +363,27 @@ export class DuckDbStore implements Store {
     });
   }
 
+  /**
+   * Trial records are read often (most routes check the trial) and change only through this
+   * process's writer (amendments, status changes), so they are cached here. A change drops the
+   * trial's entry after its COMMIT and bumps `trialEpoch`, so that a read that started before the
+   * change cannot put the old record back. Callers get copies.
+   */
   async getTrial(trialId: string): Promise<TrialRecord | null> {
+    const hit = this.trialCache.get(trialId);
+    if (hit !== undefined) return copyTrial(hit);
+    const epoch = this.trialEpoch;
+    const record = await this.loadTrial(trialId);
+    if (record !== null && epoch === this.trialEpoch) this.trialCache.set(trialId, record);
+    return record === null ? null : copyTrial(record);
+  }
+
+  private trialChanged(trialId: string): void {
+    this.trialEpoch += 1;
+    this.trialCache.delete(trialId);
+  }
+
+  private async loadTrial(trialId: string): Promise<TrialRecord | null> {
     return this.read(async (conn) => {
       const t = await conn.runAndReadAll("SELECT seed, seed_commitment, created_at FROM trials WHERE trial_id = $1", [trialId]);
       if (t.currentRowCount === 0) return null;
@@ -675,8 +712,11 @@ export class DuckDbStore implements Store {
       (
         await conn.runAndReadAll(
           "SELECT chain, seq, at_utc, token_id, role, action, target, reason, prev_hash, hash FROM audit " +
-            "WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-          [chain, BigInt(after), BigInt(limit)],
+            // A chain's seqs run 1, 2, 3... without gaps, so the page is also the seq range
+            // (after, max(after, 0) + limit]: the bound lets DuckDB skip row groups by their seq statistics
+            // instead of reading the whole chain.
+            "WHERE chain = $1 AND seq > $2 AND seq <= $4 ORDER BY seq LIMIT $3",
+          [chain, BigInt(after), BigInt(limit), BigInt(Math.max(after, 0)) + BigInt(limit)],
         )
       )
         .getRows()
@@ -696,6 +736,10 @@ export class DuckDbStore implements Store {
   }
 
   async auditHead(chain: string): Promise<ChainHead | null> {
+    // Heads of chains this process has written are known (one writer process); they advance only
+    // after COMMIT, so they never show an uncommitted entry.
+    const known = this.heads.get(chain);
+    if (known != null) return { ...known };
     return this.read(async (conn) => {
       const r = await conn.runAndReadAll("SELECT seq, hash FROM audit WHERE chain = $1 ORDER BY seq DESC LIMIT 1", [chain]);
       return r.currentRowCount === 0 ? null : { seq: num(r.getRows()[0][0]), hash: blobToHex(r.getRows()[0][1]) };

@@ -99,3 +99,29 @@ describe("DuckDB enrollment write path (prepared INSERTs of JSON columns)", () =
     await store.close();
   });
 });
+
+describe("DuckDB cached reads (trial records, chain heads)", () => {
+  const at = "2027-01-04T08:00:00.000Z";
+  const draft = (action: string) => ({ at, tokenId: null, role: "agency" as const, action, target: "trial:t1", reason: null });
+
+  it("getTrial shows an amendment and a status change at once; a caller's edits to its copy change nothing", async () => {
+    const store = await openDuckDbStore({ path: freshPath(), ...quiet });
+    expect(await store.getTrial("t1")).toBeNull();
+    await store.createTrial({ id: "t1", seed: "ab".repeat(32), seedCommitment: "cd".repeat(32), protocolHash: "ef".repeat(32), protocolJson: "{}", at }, [draft("trial.create")]);
+    const first = await store.getTrial("t1");
+    expect(first).toMatchObject({ status: "registered", versions: [{ version: 1 }] });
+    first!.versions.push({ ...first!.versions[0], version: 9 });
+    first!.statusHistory.push({ status: "closed", reason: null, at });
+    expect((await store.getTrial("t1"))!.versions.map((v) => v.version)).toEqual([1]);
+    // Reads racing the change must not put the old record back.
+    const racing = Promise.all([store.getTrial("t1"), store.setTrialStatus("t1", { status: "open", reason: null, at }, [draft("trial.open")]), store.getTrial("t1")]);
+    await racing;
+    expect((await store.getTrial("t1"))!.status).toBe("open");
+    await store.amendTrial("t1", { protocolHash: "aa".repeat(32), protocolJson: '{"v":2}', reason: "fix", at }, [draft("trial.amend")]);
+    const after = await store.getTrial("t1");
+    expect(after!.versions.map((v) => [v.version, v.protocolJson])).toEqual([[1, "{}"], [2, '{"v":2}']]);
+    expect(after!.statusHistory.map((s) => s.status)).toEqual(["open"]);
+    expect(await store.auditHead("t1")).toMatchObject({ seq: 3 });
+    await store.close();
+  });
+});
