@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { newSeed, seedCommitment } from "../../analysis/design/index.ts";
+import { newSeed, seedCommitment, trialDesignOf } from "../../analysis/design/index.ts";
 import { canonicalJson, protocolHash, validateProtocolData } from "../../protocols/index.ts";
 import { actorOf, requireRole, type AppEnv } from "../context.ts";
 import type { Principal } from "../tokens.ts";
@@ -156,10 +156,18 @@ export function trialRoutes(app: OpenAPIHono<AppEnv>): void {
       if (!parsed.ok) throw new ApiError(400, "bad_request", "protokollen er ugyldig / the protocol is invalid", parsed.issues);
       const { protocol: current } = protocolOfVersion(record);
       if (parsed.protocol.id !== current.id) throw new ApiError(422, "unprocessable", "en ændring skal have samme protokol-id / an amendment keeps the protocol id");
-      // Allocations must replay under the amended protocol: arms, ratios and design stay as they were.
-      const frozen = (p: typeof current) => canonicalJson({ arms: p.arms.map((a) => ({ id: a.id, ratio: a.ratio, control: a.control })), design: p.design });
+      // Allocations must replay under the amended protocol: arms, ratios and design stay as they were,
+      // and so do the sites of a stepped wedge over sites (their order fixes each site's step).
+      const frozen = (p: typeof current) => {
+        const t = trialDesignOf(p);
+        return canonicalJson({ arms: t.arms, design: t.design, sites: p.design.type === "stepped_wedge" && p.design.unit === "site" ? t.sites : null });
+      };
       if (frozen(parsed.protocol) !== frozen(current)) {
-        throw new ApiError(422, "unprocessable", "arme, forhold og design kan ikke ændres undervejs / arms, ratios and design cannot change during a trial");
+        throw new ApiError(
+          422,
+          "unprocessable",
+          "arme, forhold, design og (i et trinvist design over steder) stederne kan ikke ændres undervejs / arms, ratios, design and (in a stepped wedge over sites) the sites cannot change during a trial",
+        );
       }
       const at = deps.clock().toISOString();
       // An amendment has no file: its hash is that of the frozen protocol itself, defaults applied,
