@@ -220,6 +220,11 @@ export function addLeverages(f: CholeskyFactor, X: Float64Array, Z: Float64Array
   const { p, L, kept } = f;
   for (let j = 0; j < p; j++) {
     if (!kept[j]) continue;
+    if (j > 0 && j + 1 < p && kept[j + 1]) {
+      addLeveragePair(f, X, Z, stride, m, h, j);
+      j++;
+      continue;
+    }
     const oj = j * stride;
     const inv = 1 / L[j * p + j];
     if (j === 0) {
@@ -273,6 +278,47 @@ export function addLeverages(f: CholeskyFactor, X: Float64Array, Z: Float64Array
           h[r] += v * v;
         }
       }
+    }
+  }
+}
+
+/**
+ * Columns j and j + 1 of `addLeverages` together: each sweep reads three earlier columns of Z once
+ * for both, and the last one also solves j + 1's dependence on j, divides by the pivots and adds
+ * both squares to h. Missing columns of a short last group have coefficient 0.
+ */
+function addLeveragePair(f: CholeskyFactor, X: Float64Array, Z: Float64Array, stride: number, m: number, h: Float64Array, j: number): void {
+  const { p, L } = f;
+  const ra = j * p;
+  const rb = ra + p;
+  const oa = j * stride;
+  const ob = oa + stride;
+  const invA = 1 / L[ra + j];
+  const invB = 1 / L[rb + j + 1];
+  const lba = L[rb + j];
+  for (let k = 0; k < j; k += 3) {
+    const src = k === 0 ? X : Z;
+    const w = j - k < 3 ? j - k : 3;
+    const o0 = k * stride;
+    const o1 = w > 1 ? o0 + stride : o0;
+    const o2 = w > 2 ? o0 + 2 * stride : o0;
+    const a0 = L[ra + k], a1 = w > 1 ? L[ra + k + 1] : 0, a2 = w > 2 ? L[ra + k + 2] : 0;
+    const b0 = L[rb + k], b1 = w > 1 ? L[rb + k + 1] : 0, b2 = w > 2 ? L[rb + k + 2] : 0;
+    if (k + 3 < j) {
+      for (let r = 0; r < m; r++) {
+        const z0 = Z[o0 + r], z1 = Z[o1 + r], z2 = Z[o2 + r];
+        Z[oa + r] = src[oa + r] - (a0 * z0 + a1 * z1 + a2 * z2);
+        Z[ob + r] = src[ob + r] - (b0 * z0 + b1 * z1 + b2 * z2);
+      }
+      continue;
+    }
+    for (let r = 0; r < m; r++) {
+      const z0 = Z[o0 + r], z1 = Z[o1 + r], z2 = Z[o2 + r];
+      const va = (src[oa + r] - (a0 * z0 + a1 * z1 + a2 * z2)) * invA;
+      const vb = (src[ob + r] - (b0 * z0 + b1 * z1 + b2 * z2) - lba * va) * invB;
+      Z[oa + r] = va;
+      Z[ob + r] = vb;
+      h[r] += va * va + vb * vb;
     }
   }
 }
