@@ -41,8 +41,9 @@ export interface CommitQueueOptions<I, R> {
   /** Most total weight per commit (default unlimited: only `maxBatch` counts). */
   maxWeight?: number;
   /**
-   * Gathering (default 0 = off): when the key's previous commit held n > 1 items and fewer than n
-   * are waiting, wait up to this many milliseconds for n to arrive before committing. Under steady
+   * Gathering (default 0 = off): when the key's previous commit held n items and m arrived while it
+   * ran, n + m > 1, and fewer than n + m are waiting, wait up to this many milliseconds for n + m to
+   * arrive before committing. Under steady
    * load with C clients, the clients answered by one commit send their next requests a moment
    * later; without gathering the first of them would start a commit alone and the rest would wait
    * for it, halving the batch size. After a commit of one item there is no wait, so a lone request
@@ -197,7 +198,7 @@ export class CommitQueue<I, R> {
       this.counters.commits += 1;
       this.counters.items += batch.length;
       this.counters.largestBatch = Math.max(this.counters.largestBatch, batch.length);
-      this.recent.set(key, batch.length);
+      const queuedBefore = lane.waiting.length;
       let results: R[];
       try {
         results = await this.commitBatch(key, batch.map((w) => w.item));
@@ -206,9 +207,14 @@ export class CommitQueue<I, R> {
         }
       } catch (error) {
         this.counters.failedCommits += 1;
+        this.recent.set(key, batch.length);
         for (const w of batch) w.reject(error);
         continue;
       }
+      // The next gathering target: the callers answered now (who tend to come back together) plus
+      // those that arrived while this commit ran (already waiting). With the batch size alone, two
+      // halves of the clients would alternate, each committing half as many as could share.
+      this.recent.set(key, batch.length + (lane.waiting.length - queuedBefore));
       for (let i = 0; i < batch.length; i++) batch[i].resolve(results[i]);
     }
     lane.running = false;

@@ -25,7 +25,6 @@ import {
   blobValue,
   type DuckDBAppender,
   type DuckDBConnection,
-  type DuckDBPreparedStatement,
   type DuckDBValue,
 } from "@duckdb/node-api";
 import {
@@ -77,11 +76,8 @@ import {
   appendCells,
   appendEnrollments,
   blobToHex,
-  AUDIT_INSERT,
-  auditColumns,
   COLUMNS,
-  ENROLLMENT_INSERT,
-  enrollmentColumns,
+  enrollmentTransactionSql,
   hexToBlob,
   nodeSha256Hex,
   num,
@@ -181,8 +177,6 @@ export class DuckDbStore implements Store {
    * failed write they are cleared and dropped, so no buffered row can leak into the next transaction.
    */
   private readonly appenders = new Map<string, DuckDBAppender>();
-  /** The hot path's prepared INSERTs on the write connection (enrollments, audit), made on first use. */
-  private hot: Promise<[DuckDBPreparedStatement, DuckDBPreparedStatement]> | null = null;
   private closed = false;
 
   constructor(
@@ -460,8 +454,8 @@ export class DuckDbStore implements Store {
 
   /**
    * The hot path (single and bulk enrollment): enrollments with their audit entries and nothing
-   * else, written by the two prepared INSERTs of `duckdb-rows.ts`, which run on DuckDB's thread
-   * rather than the JavaScript one. The chain head advances only after COMMIT.
+   * else, written by one SQL text in one call (`enrollmentTransactionSql` in `duckdb-rows.ts`), which
+   * runs on DuckDB's thread rather than the JavaScript one. The chain head advances only after it.
    */
   private writeEnrollments(trialId: string, b: NormalizedBatch): Promise<AuditEntry[]> {
     return this.writeLock.run(async () => {
@@ -469,23 +463,13 @@ export class DuckDbStore implements Store {
       const conn = this.writer;
       await this.assertTrial(conn, trialId);
       const entries = linkAudit(trialId, await this.committedHead(trialId), b.audit, nodeSha256Hex);
-      this.hot ??= Promise.all([conn.prepare(ENROLLMENT_INSERT), conn.prepare(AUDIT_INSERT)]);
-      const [enroll, audit] = await this.hot;
-      await conn.run("BEGIN TRANSACTION");
       try {
-        if (b.enrollments.length > 0) {
-          enroll.bindVarchar(1, enrollmentColumns(b.enrollments));
-          enroll.bindVarchar(2, trialId);
-          await enroll.run();
-        }
-        audit.bindVarchar(1, auditColumns(entries));
-        await audit.run();
-        await conn.run("COMMIT");
+        await conn.run(enrollmentTransactionSql(trialId, b.enrollments, entries));
       } catch (e) {
         try {
           await conn.run("ROLLBACK");
         } catch {
-          // a failed COMMIT has already rolled back
+          // the failed statement left no transaction open
         }
         throw translate(e);
       }
@@ -781,7 +765,6 @@ export class DuckDbStore implements Store {
       if (this.closed) return;
       this.closed = true;
       this.discardAppenders();
-      if (this.hot !== null) for (const p of await this.hot.catch(() => [])) p.destroySync();
       this.writer.closeSync();
       for (const r of this.readers) r.closeSync();
       this.instance.closeSync();

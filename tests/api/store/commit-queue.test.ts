@@ -100,6 +100,32 @@ describe("CommitQueue", () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
+  it("with gathering, closed-loop clients that started apart end up sharing each commit instead of alternating in halves", async () => {
+    const batches: number[] = [];
+    const q = new CommitQueue<number, number>({
+      commit: async (_k, items) => {
+        batches.push(items.length);
+        await new Promise((resolve) => setTimeout(resolve, 15)); // a commit's latency
+        return items;
+      },
+      // Generous, so that a loaded machine's late timers do not split a batch; the wait ends as
+      // soon as the target is there.
+      gatherMs: 200,
+    });
+    // 8 clients; half start at once, the other half while the first commit runs. Each sends its next
+    // request 1 ms after its answer. Sharing would take 8 per commit; alternating halves take 4.
+    const client = async (start: number) => {
+      await new Promise((resolve) => setTimeout(resolve, start));
+      for (let r = 0; r < 12; r++) {
+        await q.submit("t", r);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    };
+    await Promise.all([0, 0, 0, 0, 5, 5, 5, 5].map(client));
+    const steady = batches.slice(4, 10);
+    expect(steady.every((n) => n === 8)).toBe(true);
+  });
+
   it("with gathering, commits what it has after gatherMs", async () => {
     const batches: number[][] = [];
     const q = new CommitQueue<number, number>({ commit: async (_k, items) => (batches.push(items), items), gatherMs: 30 });
