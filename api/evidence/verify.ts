@@ -119,7 +119,11 @@ export async function verifyPackage(files: ReadonlyMap<string, Uint8Array>, opti
       if (canonicalJson(loaded.protocol) !== protocolText.trimEnd()) problems.push("protocol.json: not the canonical form of protocol.yaml");
     }
   }
-  if (hash !== evidence.protocol.hash) problems.push(`protocol: hash ${hash}, evidence.json says ${evidence.protocol.hash}`);
+  if (hash !== evidence.protocol.hash) {
+    // Without the file, a first version's hash (that of the registered file) cannot be recomputed.
+    const why = yaml === null && !files.has(VERSIONS_FILE) ? "; a trial's first version is identified by its registered protocol file, which this package does not carry (protocol.yaml)" : "";
+    problems.push(`protocol: hash ${hash}, evidence.json says ${evidence.protocol.hash}${why}`);
+  }
 
   // Allocations from the revealed seed.
   const seedFile = JSON.parse(text("seed.json") ?? "{}") as { commitment?: string; seed?: string | null };

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EvidenceSchema } from "../../analysis/evidence/schema.ts";
+import { loadProtocol } from "../../protocols/index.ts";
 import { main } from "../../api/cli/main.ts";
 import { assemblePackage, type AssembledPackage, type Manifest } from "../../api/evidence/package.ts";
 import { generateSigningJwk, sha256Hex, signerFromJwk, type Signer } from "../../api/evidence/signing.ts";
@@ -215,5 +216,23 @@ describe("a package before the primary outcome has any value", () => {
     const result = await verifyPackage(early.files);
     expect(result.problems).toEqual([]);
     expect(result.ok).toBe(true);
+  });
+});
+
+describe("a first version's package without its registered file", () => {
+  it("cannot show its protocol's identity, and verify says why", async () => {
+    const file = "protocols/ips-severe-mental-illness.yaml";
+    const loaded = loadProtocol(readFileSync(file, "utf8"), file);
+    if (!loaded.ok) throw new Error("the shipped IPS protocol must load");
+    const trial = syntheticIpsTrial({ n: 120, draws: 100 });
+    const built = await assemblePackage({
+      trialId: "ips-severe-mental-illness", protocol: trial.protocol, protocolJson: trial.protocolJson, protocolHash: loaded.hash, protocolSource: null,
+      data: trial.data, allocations: trial.allocations, seedCommitment: trial.seedCommitment, seed: trial.seed, predecessor: null,
+      createdAt: "2027-09-01T12:00:00.000Z", signer,
+    });
+    expect(built.files.has("protocol.yaml")).toBe(false);
+    const result = await verifyPackage(built.files);
+    expect(result.ok).toBe(false);
+    expect(result.problems.find((p) => p.startsWith("protocol: hash"))).toMatch(/registered protocol file, which this package does not carry \(protocol\.yaml\)/);
   });
 });
