@@ -6,7 +6,8 @@
  * Both servers run as child processes on 127.0.0.1; this process is the load generator (keep-alive
  * connections, one request in flight per connection). The enrollment server writes to a fresh
  * DuckDB file with its WAL, so every acknowledged enrollment is durable. Prints requests/s, p50 and
- * p99 latency per connection count, and the ratio to the bare route (`--connections ""` skips this).
+ * p99 latency per connection count, and the ratio to the bare route (`--connections ""` skips this),
+ * then GET audit?limit=1 on the chain those enrollments filled (8 connections).
  * Then bulk uploads, one per `--bulk-rows` size, each a CSV of that many citizens to a trial of its
  * own, timed from the first byte sent to the last byte of the per-row answer (rows/s), with every row
  * checked to be enrolled.
@@ -115,6 +116,12 @@ try {
     );
     const enroll = report("durable enrollment", connections, run, cpuNote(cpu0, cpuSeconds(children[0].pid), run.requests));
     console.log(`${"".padEnd(22)}     enrollment / bare route = ${(enroll / bare).toFixed(3)}`);
+  }
+  // The audit log's first page, as a dashboard polls it: GET audit?limit=1 (agency), after the
+  // enrollments above have filled the chain.
+  if (connectionCounts.length > 0) {
+    const audit = await load(port, seconds, 8, () => ({ method: "GET", path: "/v1/trials/bench/audit?limit=1", headers: { authorization: `Bearer ${agency}` } }), [200]);
+    report("GET audit?limit=1", 8, audit);
   }
   let upload = 0;
   for (const bulkRows of values["bulk-rows"]!.split(",").filter(Boolean).map(Number)) {
