@@ -43,11 +43,10 @@ export interface CommitQueueOptions<I, R> {
   /**
    * Gathering (default 0 = off): when the key's previous commit held n items and m arrived while it
    * ran, n + m > 1, and fewer than n + m are waiting, wait up to this many milliseconds for n + m to
-   * arrive before committing. Under steady
-   * load with C clients, the clients answered by one commit send their next requests a moment
-   * later; without gathering the first of them would start a commit alone and the rest would wait
-   * for it, halving the batch size. After a commit of one item there is no wait, so a lone request
-   * never waits for a timer.
+   * arrive before committing. Under steady load with C clients, the clients answered by one commit
+   * send their next requests a moment later; without gathering the first of them would start a
+   * commit alone and the rest would wait for it, halving the batch size. After a commit of one item
+   * during which nothing arrived there is no wait, so a lone request never waits for a timer.
    */
   gatherMs?: number;
 }
