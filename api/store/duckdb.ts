@@ -157,6 +157,9 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
 }
 
 
+/** Most enrollments a batch may hold to be written in one round trip (`writeEnrollments`). */
+const ONE_TRIP_MAX_ROWS = 512;
+
 const copyTrial = (r: TrialRecord): TrialRecord => ({
   ...r,
   statusHistory: r.statusHistory.map((s) => ({ ...s })),
@@ -421,7 +424,10 @@ export class DuckDbStore implements Store {
     const b = validateBatch(trialId, batch, this.limits);
     const onlyEnrollments =
       b.baselineCorrections.length === 0 && b.withdrawals.length === 0 && b.errorFlags.length === 0 && b.outcomes.length === 0;
-    if (onlyEnrollments) return this.writeEnrollments(trialId, b);
+    // Group commits of single enrollments take the one-round-trip path; chunks of a bulk upload the
+    // Appenders, which cost less CPU per row at that size (measured with bench/store.ts, 5,000-row
+    // batches: 15-20% faster) and whose blocking matters less there.
+    if (onlyEnrollments && b.enrollments.length <= ONE_TRIP_MAX_ROWS) return this.writeEnrollments(trialId, b);
     return this.write(async ({ conn, link, append, appender }) => {
       await this.assertTrial(conn, trialId);
       if (b.referencedPublicIds.length > 0) {
