@@ -12,10 +12,11 @@
  * the estimates, standard errors and df equal R's to 1e-6, with the machine's load average at
  * the start and at the end.
  *
- * Measured 2026-11-23 on 2 cores shared with other work (`--runs 9 --r --r-runs 3`, load average
- * 5.6 at the start, 4.4 at the end; every number equal to R's): R/ours = difference_in_means 31.0,
- * difference_in_means_blocked 29.6, lin_10_covariates_hc2 12.9, ols_interaction_hc2 17.2,
- * kaplan_meier 13.0, logrank 22.4. Ratios move with the load: compare within one run.
+ * Measured 2026-11-23 on 2 cores shared with other work, `--runs 9 --r --r-runs 3`, four runs
+ * (load average 5.6→4.4, 8.3→3.8, 2.9→2.8, 6.1→1.7 from start to end), every number equal to R's;
+ * R/ours ranged: difference_in_means 31–60, difference_in_means_blocked 30–53,
+ * lin_10_covariates_hc2 12–22, ols_interaction_hc2 8.8–17.2, kaplan_meier 7.4–13.0,
+ * logrank 13–22. Ratios move with the load: compare within one run.
  */
 import { execFileSync } from "node:child_process";
 import { loadavg } from "node:os";
