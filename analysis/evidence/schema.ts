@@ -49,7 +49,7 @@ export type ResultRow = z.infer<typeof ResultRowSchema>;
 
 /**
  * "For whom": does the effect differ across a subgroup variable's levels? The interaction t-test
- * for two levels; for more, the joint F test of every interaction term (interaction-joint.ts).
+ * for two levels; for more, the joint F test of every interaction term (`subgroupAnalysis`, estimators/interaction.ts, by wald-test.ts).
  */
 export const HeterogeneityRowSchema = z.object({
   outcome: z.string(),
