@@ -1,8 +1,7 @@
 /**
  * Rows in and out of the DuckDB store's tables (Node only): value conversions, DuckDB's refusals
- * turned into `StoreError`s that echo no stored value, and the two ways rows are written inside a
- * transaction: Appenders (mixed batches, small tables) and, for the hot path of enrollments with
- * their audit entries, one SQL text of JSON columns that DuckDB runs off the JavaScript thread.
+ * turned into `StoreError`s that echo no stored value, and the Appender writes inside a transaction
+ * (kept open on the write connection for the hot tables, per write for the small ones).
  */
 import { createHash } from "node:crypto";
 import type { DuckDBAppender, DuckDBBlobValue, DuckDBValue } from "@duckdb/node-api";
@@ -104,79 +103,4 @@ export function appendAuditRows(a: DuckDBAppender, entries: readonly AuditEntry[
     a.endRow();
   }
   a.flushSync();
-}
-
-/*
- * The hot path of enrollments with their audit entries: ONE SQL text per batch,
- *
- *     BEGIN TRANSACTION; INSERT INTO enrollments ...; INSERT INTO audit ...; COMMIT
- *
- * where each INSERT reads a JSON document of the batch's columns with DuckDB's `from_json` and
- * unnests the columns side by side. Why: Appender flushes run synchronously on the JavaScript thread
- * with their index checks (measured 2.4 ms for one enrollment with its audit entry, 10 ms for 64,
- * under load), and every separate call (BEGIN, each INSERT, COMMIT) is a round trip through the
- * thread pool that, on a busy machine, waits for a core each time (measured in the server at load 4:
- * 3.7 ms for a bare BEGIN). One text is one round trip, run entirely on DuckDB's side.
- *
- * The JSON goes into the text as a standard SQL string literal, where the only escape is a doubled
- * quote (backslashes are plain characters): `sqlString` doubles every quote, so no value can end
- * the literal. The values are also the store's own (validated ids, hex, ISO times, JSON texts).
- */
-
-/** A DuckDB standard string literal holding `text` exactly. */
-export const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`;
-
-const ENROLLMENT_JSON_SHAPE = `'{"q":"BIGINT[]","p":"VARCHAR[]","i":"VARCHAR[]","s":"VARCHAR[]","a":"VARCHAR[]","st":"VARCHAR[]","v":"INTEGER[]","b":"VARCHAR[]","t":"VARCHAR[]"}'`;
-const AUDIT_JSON_SHAPE = `'{"c":"VARCHAR[]","q":"BIGINT[]","at":"VARCHAR[]","k":"VARCHAR[]","r":"VARCHAR[]","ac":"VARCHAR[]","tg":"VARCHAR[]","re":"VARCHAR[]","ph":"VARCHAR[]","h":"VARCHAR[]"}'`;
-
-/** The whole transaction for a batch of enrollments (possibly none) and its audit entries. */
-export function enrollmentTransactionSql(
-  trialId: string,
-  rows: ReadonlyArray<EnrollmentRecord & { baselineJson: string }>,
-  audit: readonly AuditEntry[],
-): string {
-  const statements = ["BEGIN TRANSACTION"];
-  if (rows.length > 0) {
-    statements.push(
-      `INSERT INTO enrollments SELECT ${sqlString(trialId)}, unnest(j.q), unhex(unnest(j.p)), unnest(j.i), unnest(j.s), unnest(j.a), ` +
-        `unnest(j.st), unnest(j.v), unnest(j.b), unnest(j.t) FROM (SELECT from_json(${sqlString(enrollmentColumns(rows))}, ${ENROLLMENT_JSON_SHAPE}) AS j)`,
-    );
-  }
-  statements.push(
-    "INSERT INTO audit SELECT unnest(j.c), unnest(j.q), unnest(j.at), unnest(j.k), unnest(j.r), unnest(j.ac), unnest(j.tg), unnest(j.re), " +
-      `unhex(unnest(j.ph)), unhex(unnest(j.h)) FROM (SELECT from_json(${sqlString(auditColumns(audit))}, ${AUDIT_JSON_SHAPE}) AS j)`,
-  );
-  statements.push("COMMIT");
-  return statements.join(";\n");
-}
-
-/** The columns of enrollment rows as one JSON text. */
-function enrollmentColumns(rows: ReadonlyArray<EnrollmentRecord & { baselineJson: string }>): string {
-  return JSON.stringify({
-    q: rows.map((r) => r.sequence),
-    p: rows.map((r) => r.pseudonym),
-    i: rows.map((r) => r.publicId),
-    s: rows.map((r) => r.site),
-    a: rows.map((r) => r.arm),
-    st: rows.map((r) => r.stratum),
-    v: rows.map((r) => r.protocolVersion),
-    b: rows.map((r) => r.baselineJson),
-    t: rows.map((r) => r.enrolledAt),
-  });
-}
-
-/** The columns of audit entries as one JSON text. */
-function auditColumns(entries: readonly AuditEntry[]): string {
-  return JSON.stringify({
-    c: entries.map((x) => x.chain),
-    q: entries.map((x) => x.seq),
-    at: entries.map((x) => x.at),
-    k: entries.map((x) => x.tokenId),
-    r: entries.map((x) => x.role),
-    ac: entries.map((x) => x.action),
-    tg: entries.map((x) => x.target),
-    re: entries.map((x) => x.reason),
-    ph: entries.map((x) => x.prevHash),
-    h: entries.map((x) => x.hash),
-  });
 }

@@ -68,7 +68,6 @@ import {
   validateRevocation,
   validateScope,
   validateStatusChange,
-  type NormalizedBatch,
 } from "./validate.ts";
 import { HeadLedger } from "./duckdb-heads.ts";
 import {
@@ -77,7 +76,6 @@ import {
   appendEnrollments,
   blobToHex,
   COLUMNS,
-  enrollmentTransactionSql,
   hexToBlob,
   nodeSha256Hex,
   num,
@@ -156,9 +154,6 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
   }
 }
 
-
-/** Most enrollments a batch may hold to be written in one round trip (`writeEnrollments`). */
-const ONE_TRIP_MAX_ROWS = 512;
 
 const copyTrial = (r: TrialRecord): TrialRecord => ({
   ...r,
@@ -422,12 +417,6 @@ export class DuckDbStore implements Store {
 
   async append(trialId: string, batch: TrialBatch): Promise<AuditEntry[]> {
     const b = validateBatch(trialId, batch, this.limits);
-    const onlyEnrollments =
-      b.baselineCorrections.length === 0 && b.withdrawals.length === 0 && b.errorFlags.length === 0 && b.outcomes.length === 0;
-    // Group commits of single enrollments take the one-round-trip path; chunks of a bulk upload the
-    // Appenders, which cost less CPU per row at that size (measured with bench/store.ts, 5,000-row
-    // batches: 15-20% faster) and whose blocking matters less there.
-    if (onlyEnrollments && b.enrollments.length <= ONE_TRIP_MAX_ROWS) return this.writeEnrollments(trialId, b);
     return this.write(async ({ conn, link, append, appender }) => {
       await this.assertTrial(conn, trialId);
       if (b.referencedPublicIds.length > 0) {
@@ -454,35 +443,6 @@ export class DuckDbStore implements Store {
           trialId, entry, i, o.publicId, o.outcome, o.timePoint, o.valueJson, o.observedAt, o.source, o.recordedAt,
         ]),
       );
-      return entries;
-    });
-  }
-
-  /**
-   * The hot path (single and bulk enrollment): enrollments with their audit entries and nothing
-   * else, written by one SQL text in one call (`enrollmentTransactionSql` in `duckdb-rows.ts`), which
-   * runs on DuckDB's thread rather than the JavaScript one. The chain head advances only after it.
-   */
-  private writeEnrollments(trialId: string, b: NormalizedBatch): Promise<AuditEntry[]> {
-    return this.writeLock.run(async () => {
-      this.assertOpen();
-      const conn = this.writer;
-      await this.assertTrial(conn, trialId);
-      const entries = linkAudit(trialId, await this.committedHead(trialId), b.audit, nodeSha256Hex);
-      try {
-        await conn.run(enrollmentTransactionSql(trialId, b.enrollments, entries));
-      } catch (e) {
-        try {
-          await conn.run("ROLLBACK");
-        } catch {
-          // the failed statement left no transaction open
-        }
-        throw translate(e);
-      }
-      const last = entries[entries.length - 1];
-      const head = { seq: last.seq, hash: last.hash };
-      this.heads.set(trialId, head);
-      this.ledger?.record(new Map([[trialId, head]]));
       return entries;
     });
   }

@@ -58,12 +58,12 @@ storeContract("DuckDB (in memory, batches of at most 500 rows)", async () => {
   return { store, dispose: () => store.close() };
 });
 
-describe("DuckDB enrollment write path (prepared INSERTs of JSON columns)", () => {
+describe("DuckDB enrollment write path", () => {
   const at = "2027-01-04T08:00:00.000Z";
   const trial = { id: "t1", seed: "ab".repeat(32), seedCommitment: "cd".repeat(32), protocolHash: "ef".repeat(32), protocolJson: "{}", at };
   const draft = (target: string) => ({ at, tokenId: "tok-1", role: "municipality" as const, action: "enrollment.create", target, reason: null });
 
-  // 3 rows take the one-round-trip SQL text, 600 the Appenders (over ONE_TRIP_MAX_ROWS): the same result.
+  // A small group commit and a bulk-sized batch.
   it.each([3, 600])("keeps awkward text exactly (quotes, backslashes, JSON syntax, Danish letters, astral characters) and the pseudonym bytes (%i rows)", async (n) => {
     const path = freshPath();
     const store = await openDuckDbStore({ path, ...quiet });
