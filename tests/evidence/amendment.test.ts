@@ -3,10 +3,10 @@
  * made under (protocol-versions.json):
  * - an IPS trial amended partway through enrollment (a site leaves, the contact changes):
  *   allocations under versions 1 and 2, the design unchanged;
- * - a stepped-wedge trial (volunteer mentors, the sites are its units) amended after its last
- *   allocation to add a site: the current version's unit list gives other steps, so its
- *   allocations can only be re-derived under version 1 — and without protocol-versions.json
- *   verify says so, allocation by allocation.
+ * - a stepped-wedge trial (volunteer mentors, the sites are its units): an amendment adding a site
+ *   is refused (it would give the units other steps), one that leaves the sites is accepted and
+ *   the package verifies; a forged protocol.json with the sites moved is caught allocation by
+ *   allocation.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -103,7 +103,7 @@ it("verifies the package of a trial amended partway through enrollment", async (
   await e.close();
 }, 120_000);
 
-it("re-derives a stepped wedge's allocations under the version they were made under when a later amendment added a site", async () => {
+it("re-derives a stepped wedge's allocations after an amendment (a new site is refused; a forged site order is caught)", async () => {
   const e = await evidenceApp();
   const T = "/v1/trials/volunteer-mentors";
   const status = async (r: Promise<Response>) => (await r).status;
@@ -121,9 +121,12 @@ it("re-derives a stepped wedge's allocations under the version they were made un
       expect(res.status, await res.clone().text()).toBe(201);
     }
   }
-  // After the last allocation a municipality joins the rollout: the amendment adds a site.
-  const amended = { ...protocol, sites: [...protocol.sites, { ...protocol.sites[0], id: "410", name: "Middelfart" }] };
-  expect(await status(e.request(`${T}/amendments`, { method: "POST", token: e.tokens.agency, json: { protocol: amended, reason: "Middelfart tilslutter sig / Middelfart joins" } }))).toBe(201);
+  // A municipality joining the rollout would move the sites' steps, so earlier allocations would
+  // no longer replay: the amendment is refused. A new contact and a site's full name are not.
+  const added = { ...protocol, sites: [...protocol.sites, { ...protocol.sites[0], id: "410", name: "Middelfart" }] };
+  expect(await status(e.request(`${T}/amendments`, { method: "POST", token: e.tokens.agency, json: { protocol: added, reason: "Middelfart tilslutter sig / Middelfart joins" } }))).toBe(422);
+  const amended = { ...protocol, contact: { ...protocol.contact, name: "Ny kontakt" }, sites: protocol.sites.map((s: { name: string }, i: number) => (i === 0 ? { ...s, name: `${s.name} Kommune` } : s)) };
+  expect(await status(e.request(`${T}/amendments`, { method: "POST", token: e.tokens.agency, json: { protocol: amended, reason: "ny kontakt / new contact" } }))).toBe(201);
   expect(await status(e.request(`${T}/close`, { method: "POST", token: e.tokens.agency, json: {} }))).toBe(200);
   const res = await e.request(`${T}/analyses`, { method: "POST", token: e.tokens.researcher, json: { draws: 20 } });
   expect(res.status, await res.clone().text()).toBe(201);
@@ -135,12 +138,15 @@ it("re-derives a stepped wedge's allocations under the version they were made un
   expect(r.out).toContain("32 allocations re-derived from the seed, each under the protocol version it was made under (version 1: 32)");
   expect(r.code).toBe(0);
 
-  // Without the versions (the file removed, the manifest re-signed by its own key), the current
-  // protocol's unit list cannot re-derive them.
+  // A forger who moves the sites in protocol.json (re-signing the manifest with their own key)
+  // gives the units other steps: verify names the allocations the seed no longer gives.
   rmSync(join(dir, "protocol-versions.json"));
+  const frozen = JSON.parse(readFileSync(join(dir, "protocol.json"), "utf8"));
+  frozen.sites = [frozen.sites[1], frozen.sites[0], ...frozen.sites.slice(2)];
+  writeFileSync(join(dir, "protocol.json"), `${JSON.stringify(frozen)}\n`);
   await resign(e, dir);
-  const without = await verify(dir, e.signer.publicKey);
-  expect(without.code).toBe(1);
-  expect(without.err).toMatch(/^mismatch: allocations\.csv row \d+ \([^)]+\): arm (volunteer_mentor|usual), the seed and design give (volunteer_mentor|usual)$/m);
+  const forged = await verify(dir, e.signer.publicKey);
+  expect(forged.code).toBe(1);
+  expect(forged.err).toMatch(/^mismatch: allocations\.csv row \d+ \([^)]+\): arm (volunteer_mentor|usual), the seed and design give (volunteer_mentor|usual)$/m);
   await e.close();
 }, 120_000);
