@@ -18,6 +18,9 @@ export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Two files at a time (vitest's default is one fewer than the cores: one on a 2-core machine).
+    // Most test time waits on child processes, servers and Chromium, so two overlap well.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,
