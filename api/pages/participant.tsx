@@ -12,9 +12,8 @@
  */
 import type { Context, Hono } from "hono";
 import type { Arm, Outcome, Protocol } from "../../protocols/index.ts";
-import { actorOf } from "../context.ts";
 import { ApiError } from "../errors.ts";
-import { participantInScope, participantTarget, scopeOf } from "../routes/participant-access.ts";
+import { auditParticipantRead, participantInScope, scopeOf } from "../routes/participant-access.ts";
 import type { EnrollmentRecord, TrialRecord } from "../store/store.ts";
 import { callApi } from "./api-call.ts";
 import { FieldError, formStrings, type FieldErrors, type FormValues } from "./baseline-form.tsx";
@@ -299,7 +298,7 @@ export function participantPages(pages: Hono<PageEnv>, api: ApiApp): void {
       if (!(error instanceof ApiError)) throw error;
       throw new PageError(404, "Deltageren findes ikke på dit sted", "No such participant at your site");
     });
-    await deps.store.appendAudit(record.id, [{ at: deps.clock().toISOString(), ...actorOf(session.principal), action: "participant.read", target: participantTarget(record.id, participant.publicId), reason: null }]);
+    await auditParticipantRead(deps, session.principal, record.id, participant.publicId);
     const withdrawals = (await deps.store.listWithdrawals(record.id, scopeOf(session.principal))).filter((w) => w.publicId === participant.publicId);
     noStore(c);
     return c.html(

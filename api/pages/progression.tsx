@@ -17,10 +17,10 @@
 import type { Context, Hono } from "hono";
 import type { Protocol } from "../../protocols/index.ts";
 import type { Progression } from "../../protocols/progression-schema.ts";
-import { actorOf, type Deps } from "../context.ts";
+import type { Deps } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { participantProgression, type ProgressionView } from "../routes/progression.ts";
-import { participantInScope, participantTarget, scopeOf } from "../routes/participant-access.ts";
+import { auditParticipantRead, participantInScope, scopeOf } from "../routes/participant-access.ts";
 import type { EnrollmentRecord, TrialRecord } from "../store/store.ts";
 import { callApi } from "./api-call.ts";
 import { FieldError, formStrings, type FieldErrors, type FormValues } from "./baseline-form.tsx";
@@ -342,7 +342,7 @@ export function progressionPages(pages: Hono<PageEnv>, api: ApiApp, show: ShowPa
     const view = (await progressionViewOf(deps, record.id, protocol, session, participant))!;
     const measurement = view.measurements.find((m) => m.id === measurementId);
     if (!measurement) throw missing();
-    await deps.store.appendAudit(record.id, [{ at: deps.clock().toISOString(), ...actorOf(session.principal), action: "participant.read", target: participantTarget(record.id, participant.publicId), reason: null }]);
+    await auditParticipantRead(deps, session.principal, record.id, participant.publicId);
     noStore(c);
     return c.html(
       <CorrectionPage

@@ -14,13 +14,7 @@ export const AGG = "reg_d_agg";
 
 /** Why week `t` (an SQL expression over the base row `b`) is not observed; `cat` is that week's category. */
 function weekReasonSql(t: string, cat: string): string {
-  return `CASE WHEN b.person IS NULL THEN 'not_in_extract'
-    WHEN ${t} < b.first_week THEN 'before_extract'
-    WHEN b.wd IS NOT NULL AND ${t} >= b.wd THEN 'withdrawn'
-    WHEN b.exit_week IS NOT NULL AND ${t} >= b.exit_week THEN ${exitNameSql("b.exit_cat")}
-    WHEN ${t} > b.last_week THEN 'after_extract'
-    WHEN ${cat} = ${C.missing} THEN 'missing_week'
-    WHEN ${cat} = ${C.unknown} THEN 'unknown_code' END`;
+  return windowReasonSql(t, t, cat);
 }
 
 /** Why the window lo..hi is not wholly observed; `gapCat` is the category of its first unobserved week (if any). */

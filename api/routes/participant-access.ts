@@ -4,7 +4,7 @@
  * store refusal into the fitting 4xx.
  */
 import type { Protocol } from "../../protocols/index.ts";
-import type { Deps } from "../context.ts";
+import { actorOf, type Deps } from "../context.ts";
 import { protocolOfVersion } from "../enrollment/service.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { PUBLIC_ID_RE } from "../pseudonym.ts";
@@ -32,6 +32,11 @@ export async function participantInScope(deps: Deps, trialId: string, principal:
 }
 
 export const participantTarget = (trialId: string, publicId: string) => `trial:${trialId}/participant:${publicId}`;
+
+/** Audits a read of one participant's person-level data (a page or an API answer), at the server's time. */
+export async function auditParticipantRead(deps: Deps, principal: Principal, trialId: string, publicId: string, action = "participant.read"): Promise<void> {
+  await deps.store.appendAudit(trialId, [{ at: deps.clock().toISOString(), ...actorOf(principal), action, target: participantTarget(trialId, publicId), reason: null }]);
+}
 
 /** `store.append`, with the store's refusals as API errors (never a 500 for a caller's data). */
 export async function appendBatch(deps: Deps, trialId: string, batch: TrialBatch): Promise<AuditEntry[]> {
