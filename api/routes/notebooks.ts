@@ -2,7 +2,8 @@
  * `/notebooks/`: the static notebooks site (knowledge bank, business case, trial design), as built
  * by `npm run notebooks:build` into `notebooks/dist` (or the folder in `VIRKER_NOTEBOOKS_DIR`).
  *
- * Files are read on each request, so a rebuild shows at once. When the folder has no index.html
+ * The folder is fixed when the app is built; its files are read on each request, so a rebuild
+ * shows at once. When the folder has no index.html
  * the answer is a 404 page saying how to build it. A path is served only if every segment is a
  * plain name (no `..`, `.`, backslash, NUL or empty segment after decoding), so nothing outside
  * the folder can be reached. Framework's clean URLs are honoured: `/notebooks/vidensbank` serves
@@ -85,8 +86,8 @@ function defaultRoot(): string {
 }
 
 export function notebookRoutes(app: OpenAPIHono<AppEnv>, options: NotebookRouteOptions = {}): void {
+  const root = (options.root ?? defaultRoot()).replace(/\/+$/, "");
   const serve = async (c: Context<AppEnv>) => {
-    const root = (options.root ?? defaultRoot()).replace(/\/+$/, "");
     const fs = await fileSystem();
     const notBuilt = () => c.html(notBuiltPage(root), 404);
     if (fs === null) return notBuilt();
@@ -98,8 +99,9 @@ export function notebookRoutes(app: OpenAPIHono<AppEnv>, options: NotebookRouteO
         return null;
       }
     };
-    const index = await read(`${root}/index.html`);
-    if (index === null) return notBuilt();
+    // Built means an index.html (looked up, not read, for every asset).
+    const built = await fs.stat(`${root}/index.html`).then((st) => st.isFile(), () => false);
+    if (!built) return notBuilt();
 
     const rest = c.req.path.slice("/notebooks/".length);
     const segments = safeSegments(rest);
@@ -107,7 +109,7 @@ export function notebookRoutes(app: OpenAPIHono<AppEnv>, options: NotebookRouteO
     const base = segments.length ? `${root}/${segments.join("/")}` : root;
     const candidates = rest === "" || rest.endsWith("/") ? [`${base}/index.html`] : [base, `${base}.html`, `${base}/index.html`];
     for (const path of candidates) {
-      const body = path === `${root}/index.html` ? index : await read(path);
+      const body = await read(path);
       if (body === null) continue;
       const ext = path.slice(path.lastIndexOf(".") + 1).toLowerCase();
       c.header("content-type", TYPES[ext] ?? "application/octet-stream");
