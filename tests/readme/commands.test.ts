@@ -184,7 +184,10 @@ const steps: Step[] = [
     readme: `curl -X POST "localhost:8787/v1/trials/${IPS}/registers?person_key=cpr" -H "authorization: Bearer $RESEARCHER" -H 'content-type: text/csv' --data-binary @extract.csv`,
     run: async () => {
       const r = ok(await inWork(api(`curl -X POST "localhost:8787/v1/trials/${IPS}/registers?person_key=cpr" -H "authorization: Bearer $RESEARCHER" -H 'content-type: text/csv' --data-binary @extract.csv`)), "registers");
-      expect(r.stdout).toMatch(/"rows"|"persons"|"weeks"/);
+      // The extract's people are the cohort's: every enrolled person is found in it.
+      const report = JSON.parse(r.stdout) as { import: { participants: { total: number; inExtract: number } } };
+      expect(report.import.participants.total).toBeGreaterThanOrEqual(50);
+      expect(report.import.participants.inExtract).toBeGreaterThanOrEqual(50);
     },
   },
   {
@@ -227,7 +230,7 @@ const steps: Step[] = [
     readme: "npx virker verify <package-dir> [--key <public key>]",
     run: async () => {
       const r = ok(await inRoot(cli(`npx virker verify ${join(work, "api", "evidence", state.packageId!)}`)), "verify");
-      expect(r.stdout + r.stderr).toMatch(/ok|OK|verified/);
+      expect(r.stdout).toMatch(/^OK: /m);
     },
   },
   {
