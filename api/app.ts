@@ -8,6 +8,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
+import type { MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type AppEnv, type Deps, type ProtocolSource } from "./context.ts";
 import { docsPage } from "./docs-page.ts";
@@ -65,6 +66,28 @@ export interface App {
 const UPLOAD_PATH = /^\/v1\/trials\/[^/]+\/registers$/;
 const BULK_PATH = /^\/v1\/trials\/[^/]+\/enrollments\/bulk$/;
 
+/**
+ * Refuses bodies over `maxSize` bytes with 413. A body with a Content-Length (and no
+ * Transfer-Encoding) is judged by that header alone, as Hono's bodyLimit does, but without touching
+ * `c.req.raw.body`: on Node that getter turns the server's lightweight request into a full web
+ * Request with a body stream, which cost more than the rest of an enrollment. GET and HEAD carry no
+ * body. Anything else (chunked uploads) goes through bodyLimit, which counts the bytes as they come.
+ */
+function limitBodies(maxSize: number, message: string): MiddlewareHandler<AppEnv> {
+  const onError = () => {
+    throw new ApiError(413, "payload_too_large", message);
+  };
+  const counted = bodyLimit({ maxSize, onError });
+  return (c, next) => {
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+    const length = c.req.header("content-length");
+    if (length !== undefined && /^\d+$/.test(length) && c.req.header("transfer-encoding") === undefined) {
+      return Number(length) > maxSize ? onError() : next();
+    }
+    return counted(c, next);
+  };
+}
+
 export function createApp(parts: AppParts): App {
   const clock = parts.clock ?? (() => new Date());
   const deps: Deps = {
@@ -105,16 +128,9 @@ export function createApp(parts: AppParts): App {
   app.notFound((c) => c.json({ error: { code: "not_found", message: `ingen rute ${c.req.method} ${c.req.path} / no route ${c.req.method} ${c.req.path}` } }, 404));
 
   app.use("*", secureHeaders());
-  const limitBody = bodyLimit({
-    maxSize: parts.maxBodyBytes ?? 1024 * 1024,
-    onError: () => {
-      throw new ApiError(413, "payload_too_large", "forespørgslen er for stor / the request body is too large");
-    },
-  });
+  const limitBody = limitBodies(parts.maxBodyBytes ?? 1024 * 1024, "forespørgslen er for stor / the request body is too large");
   // Routes that take files (register extracts) stream the body and enforce their own limit.
-  const limitBulk = bodyLimit({ maxSize: parts.maxBulkBodyBytes ?? 64 * 1024 * 1024, onError: () => {
-    throw new ApiError(413, "payload_too_large", "filen er for stor / the file is too large");
-  } });
+  const limitBulk = limitBodies(parts.maxBulkBodyBytes ?? 64 * 1024 * 1024, "filen er for stor / the file is too large");
   app.use("*", (c, next) =>
     c.req.method === "POST" && UPLOAD_PATH.test(c.req.path) ? next() : c.req.method === "POST" && BULK_PATH.test(c.req.path) ? limitBulk(c, next) : limitBody(c, next),
   );
