@@ -42,32 +42,71 @@ function asBoolean(v: unknown): boolean | undefined {
   return undefined;
 }
 
+/** A covariate problem with its message prefixed by the covariate's id. */
+function bad(c: Covariate, v: unknown, da: string, en: string): CovariateProblem {
+  return { covariate: c.id, value: v, message: { da: `${c.id}: ${da}`, en: `${c.id}: ${en}` } };
+}
+
 /** Checks one covariate value; returns a problem or nothing. Missing values are the caller's. */
-function checkValue(c: Covariate, v: CovariateValue): CovariateProblem | undefined {
-  const bad = (da: string, en: string): CovariateProblem => ({ covariate: c.id, value: v, message: { da: `${c.id}: ${da}`, en: `${c.id}: ${en}` } });
+function checkValue(c: Covariate, v: CovariateValue, facts: ProtocolFacts): CovariateProblem | undefined {
   switch (c.type) {
     case "number":
     case "integer": {
-      if (typeof v !== "number" || !Number.isFinite(v)) return bad(`forventede et tal, fik ${show(v)}`, `expected a number, got ${showEn(v)}`);
-      if (c.type === "integer" && !Number.isInteger(v)) return bad(`forventede et heltal, fik ${v}`, `expected an integer, got ${v}`);
-      if (c.min !== undefined && v < c.min) return bad(`${v} er under minimum ${c.min}`, `${v} is below the minimum ${c.min}`);
-      if (c.max !== undefined && v > c.max) return bad(`${v} er over maksimum ${c.max}`, `${v} is above the maximum ${c.max}`);
+      if (typeof v !== "number" || !Number.isFinite(v)) return bad(c, v, `forventede et tal, fik ${show(v)}`, `expected a number, got ${showEn(v)}`);
+      if (c.type === "integer" && !Number.isInteger(v)) return bad(c, v, `forventede et heltal, fik ${v}`, `expected an integer, got ${v}`);
+      if (c.min !== undefined && v < c.min) return bad(c, v, `${v} er under minimum ${c.min}`, `${v} is below the minimum ${c.min}`);
+      if (c.max !== undefined && v > c.max) return bad(c, v, `${v} er over maksimum ${c.max}`, `${v} is above the maximum ${c.max}`);
       return undefined;
     }
     case "boolean":
-      return asBoolean(v) === undefined ? bad(`forventede sand/falsk (true/false eller 1/0), fik ${show(v)}`, `expected true/false (or 1/0), got ${showEn(v)}`) : undefined;
+      return asBoolean(v) === undefined ? bad(c, v, `forventede sand/falsk (true/false eller 1/0), fik ${show(v)}`, `expected true/false (or 1/0), got ${showEn(v)}`) : undefined;
     case "category": {
-      const levels = categoryLevels(c);
-      return typeof v === "string" && levels.includes(v) ? undefined : bad(`${show(v)} er ikke en tilladt værdi (${levels.join(", ")})`, `${showEn(v)} is not an allowed value (${levels.join(", ")})`);
+      if (typeof v === "string" && facts.levels.get(c.id)!.has(v)) return undefined;
+      const levels = categoryLevels(c).join(", ");
+      return bad(c, v, `${show(v)} er ikke en tilladt værdi (${levels})`, `${showEn(v)} is not an allowed value (${levels})`);
     }
     case "date": {
       if (typeof v !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`)) || new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) !== v)
-        return bad(`forventede en dato ÅÅÅÅ-MM-DD, fik ${show(v)}`, `expected a date YYYY-MM-DD, got ${showEn(v)}`);
-      if (c.min !== undefined && v < c.min) return bad(`${v} er før ${c.min}`, `${v} is before ${c.min}`);
-      if (c.max !== undefined && v > c.max) return bad(`${v} er efter ${c.max}`, `${v} is after ${c.max}`);
+        return bad(c, v, `forventede en dato ÅÅÅÅ-MM-DD, fik ${show(v)}`, `expected a date YYYY-MM-DD, got ${showEn(v)}`);
+      if (c.min !== undefined && v < c.min) return bad(c, v, `${v} er før ${c.min}`, `${v} is before ${c.min}`);
+      if (c.max !== undefined && v > c.max) return bad(c, v, `${v} er efter ${c.max}`, `${v} is after ${c.max}`);
       return undefined;
     }
   }
+}
+
+/**
+ * What the checks look up in a protocol, worked out once per protocol object: enrollment checks
+ * every request against the same protocol, and building these maps per call cost more than the
+ * checks themselves. A validated protocol is never changed in place (amendments make new ones).
+ */
+interface ProtocolFacts {
+  declared: ReadonlyMap<string, Covariate>;
+  /** Allowed levels per category covariate. */
+  levels: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Covariates that are not required: a rule on an absent one does not hold. */
+  optional: ReadonlySet<string>;
+  sites: ReadonlySet<string>;
+  groups: ReadonlySet<string> | null;
+}
+
+const factsCache = new WeakMap<Protocol, ProtocolFacts>();
+
+function factsOf(protocol: Protocol): ProtocolFacts {
+  let facts = factsCache.get(protocol);
+  if (facts === undefined) {
+    const levels = new Map<string, ReadonlySet<string>>();
+    for (const c of protocol.covariates) if (c.type === "category") levels.set(c.id, new Set(categoryLevels(c)));
+    facts = {
+      declared: new Map(protocol.covariates.map((c) => [c.id, c])),
+      levels,
+      optional: new Set(protocol.covariates.filter((c) => !c.required).map((c) => c.id)),
+      sites: new Set(protocol.sites.map((s) => s.id)),
+      groups: protocol.population.target_groups ? new Set<string>(protocol.population.target_groups) : null,
+    };
+    factsCache.set(protocol, facts);
+  }
+  return facts;
 }
 
 /**
@@ -76,19 +115,21 @@ function checkValue(c: Covariate, v: CovariateValue): CovariateProblem | undefin
  */
 export function validateCovariates(protocol: Protocol, values: Record<string, CovariateValue | undefined>): CovariateProblem[] {
   const problems: CovariateProblem[] = [];
-  const declared = new Map(protocol.covariates.map((c) => [c.id, c]));
+  const facts = factsOf(protocol);
   for (const c of protocol.covariates) {
     const v = values[c.id];
     if (v === undefined || v === null || v === "") {
       if (c.required) problems.push({ covariate: c.id, value: v, message: { da: `${c.id}: mangler (påkrævet)`, en: `${c.id}: missing (required)` } });
       continue;
     }
-    const problem = checkValue(c, v);
+    const problem = checkValue(c, v, facts);
     if (problem) problems.push(problem);
   }
-  for (const [key, v] of Object.entries(values))
-    if (!declared.has(key) && v !== undefined)
+  for (const key in values) {
+    const v = values[key];
+    if (!facts.declared.has(key) && v !== undefined)
       problems.push({ covariate: key, value: v, message: { da: `${key}: ukendt baggrundsvariabel i denne protokol`, en: `${key}: not a covariate of this protocol` } });
+  }
   return problems;
 }
 
@@ -108,25 +149,36 @@ function equal(a: unknown, b: unknown): boolean {
 }
 
 /**
- * Evaluates a condition; collects the variables it read. A comparison on a missing value is
- * unknown, except on an optional covariate (named in `optional`), where it does not hold: an
- * absent optional value neither includes nor excludes anyone.
+ * Evaluates a condition; collects the variables it read into `read` (null: not needed). A
+ * comparison on a missing value is unknown, except on an optional covariate (named in `optional`),
+ * where it does not hold: an absent optional value neither includes nor excludes anyone.
  */
-export function evaluateCondition(cond: Condition, values: Record<string, unknown>, read: Map<string, unknown> = new Map(), optional: ReadonlySet<string> = new Set()): Truth {
+export function evaluateCondition(cond: Condition, values: Record<string, unknown>, read: Map<string, unknown> | null = new Map(), optional: ReadonlySet<string> = new Set()): Truth {
   if ("all" in cond) {
-    const r = cond.all.map((c) => evaluateCondition(c, values, read, optional));
-    return r.includes(false) ? false : r.includes(undefined) ? undefined : true;
+    // Every part is evaluated (not cut short) so that `read` names every value the rule looks at.
+    let out: Truth = true;
+    for (const c of cond.all) {
+      const r = evaluateCondition(c, values, read, optional);
+      if (r === false) out = false;
+      else if (r === undefined && out === true) out = undefined;
+    }
+    return out;
   }
   if ("any" in cond) {
-    const r = cond.any.map((c) => evaluateCondition(c, values, read, optional));
-    return r.includes(true) ? true : r.includes(undefined) ? undefined : false;
+    let out: Truth = false;
+    for (const c of cond.any) {
+      const r = evaluateCondition(c, values, read, optional);
+      if (r === true) out = true;
+      else if (r === undefined && out === false) out = undefined;
+    }
+    return out;
   }
   if ("not" in cond) {
     const r = evaluateCondition(cond.not, values, read, optional);
     return r === undefined ? undefined : !r;
   }
   const v = values[cond.covariate];
-  read.set(cond.covariate, v);
+  read?.set(cond.covariate, v);
   if (v === undefined || v === null || v === "") return optional.has(cond.covariate) ? false : undefined;
   switch (cond.op) {
     case "eq":
@@ -134,9 +186,11 @@ export function evaluateCondition(cond: Condition, values: Record<string, unknow
     case "ne":
       return !equal(v, cond.value);
     case "in":
-      return cond.value.some((x) => equal(v, x));
-    case "not_in":
-      return !cond.value.some((x) => equal(v, x));
+    case "not_in": {
+      let found = false;
+      for (const x of cond.value) if (equal(v, x)) found = true;
+      return cond.op === "in" ? found : !found;
+    }
     case "between": {
       const lo = compare(v, cond.value[0]);
       const hi = compare(v, cond.value[1]);
@@ -145,7 +199,16 @@ export function evaluateCondition(cond: Condition, values: Record<string, unknow
     default: {
       const d = compare(v, cond.value);
       if (d === undefined) return false;
-      return { lt: d < 0, le: d <= 0, gt: d > 0, ge: d >= 0 }[cond.op];
+      switch (cond.op) {
+        case "lt":
+          return d < 0;
+        case "le":
+          return d <= 0;
+        case "gt":
+          return d > 0;
+        case "ge":
+          return d >= 0;
+      }
     }
   }
 }
@@ -162,12 +225,13 @@ function describe(read: Map<string, unknown>, en: boolean): string {
  */
 export function checkEligibility(protocol: Protocol, input: EligibilityInput): EligibilityFailure[] {
   const failures: EligibilityFailure[] = [];
-  if (!protocol.sites.some((s) => s.id === input.site))
+  const facts = factsOf(protocol);
+  if (!facts.sites.has(input.site))
     failures.push({ rule: "site", kind: "site", value: input.site, message: { da: `stedet ${show(input.site)} deltager ikke i forsøget`, en: `site ${showEn(input.site)} is not part of the trial` } });
   const groups = protocol.population.target_groups;
   if (groups) {
     const g = input.target_group;
-    if (g === undefined || !(groups as string[]).includes(g)) {
+    if (g === undefined || !facts.groups!.has(g)) {
       const name = g !== undefined && g in TARGET_GROUPS ? TARGET_GROUPS[g as keyof typeof TARGET_GROUPS] : undefined;
       failures.push({
         rule: "target_group",
@@ -193,11 +257,13 @@ export function checkEligibility(protocol: Protocol, input: EligibilityInput): E
   const values: Record<string, unknown> = { ...input.covariates, site: input.site };
   if (input.target_group !== undefined) values.target_group = input.target_group;
   if (input.age !== undefined) values.age = input.age;
-  const optional = new Set(protocol.covariates.filter((c) => !c.required).map((c) => c.id));
+  const optional = facts.optional;
   for (const rule of protocol.population.inclusion) {
-    const read = new Map<string, unknown>();
-    const r = evaluateCondition(rule.when, values, read, optional);
+    const r = evaluateCondition(rule.when, values, null, optional);
     if (r === true) continue;
+    // The values the rule read, for the message: only once it has failed.
+    const read = new Map<string, unknown>();
+    evaluateCondition(rule.when, values, read, optional);
     const why = r === undefined ? ["værdi mangler", "value missing"] : ["ikke opfyldt", "not met"];
     failures.push({
       rule: rule.id,
@@ -207,9 +273,10 @@ export function checkEligibility(protocol: Protocol, input: EligibilityInput): E
     });
   }
   for (const rule of protocol.population.exclusion) {
-    const read = new Map<string, unknown>();
-    const r = evaluateCondition(rule.when, values, read, optional);
+    const r = evaluateCondition(rule.when, values, null, optional);
     if (r === false) continue;
+    const read = new Map<string, unknown>();
+    evaluateCondition(rule.when, values, read, optional);
     failures.push({
       rule: rule.id,
       kind: "exclusion",
