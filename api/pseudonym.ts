@@ -154,9 +154,26 @@ export function isPseudonym(value: unknown): value is string {
  */
 export function publicParticipantId(key: PseudonymKey, trialId: string, pseudonym: string): string {
   if (!isPseudonym(pseudonym)) throw new TypeError("publicParticipantId expects a pseudonym (64 hex digits)");
-  const mac = hmacSha256(key.publicIdKey, trialId, ZERO, hexToBytes(pseudonym));
-  const chars = base32(mac.subarray(0, 10));
+  return publicIdOfBytes(key, trialId, hexToBytes(pseudonym));
+}
+
+function publicIdOfBytes(key: PseudonymKey, trialId: string, pseudonym: Uint8Array): string {
+  const chars = base32(hmacSha256(key.publicIdKey, trialId, ZERO, pseudonym).subarray(0, 10));
   return `p-${chars.slice(0, 4)}-${chars.slice(4, 8)}-${chars.slice(8, 12)}-${chars.slice(12, 16)}`;
+}
+
+/**
+ * The pseudonym of a normalized CPR number and its public id in one trial: the same as
+ * {@link pseudonymize} then {@link publicParticipantId}, without turning the pseudonym into hex and
+ * back in between (enrollment computes both for every citizen).
+ * @throws {TypeError} when the input is not ten digits; the message never contains the input.
+ */
+export function participantIds(key: PseudonymKey, trialId: string, normalizedCpr: string): { pseudonym: string; publicId: string } {
+  if (!NORMALIZED_CPR_RE.test(normalizedCpr)) {
+    throw new TypeError("pseudonymize expects a normalized CPR number (ten digits) (forventer et normaliseret CPR-nummer)");
+  }
+  const mac = hmacSha256(key.bytes, normalizedCpr);
+  return { pseudonym: bytesToHex(mac), publicId: publicIdOfBytes(key, trialId, mac) };
 }
 
 /** Matches a public participant id as made by {@link publicParticipantId}. */

@@ -15,7 +15,7 @@ import { checkEligibility, validateCovariates, siteOpen, validateProtocolData, t
 import type { AuditDraft } from "../audit.ts";
 import { ageOn, parseCpr, type Cpr as ParsedCpr } from "../cpr.ts";
 import { ApiError, bilingual } from "../errors.ts";
-import { publicParticipantId, pseudonymize, type PseudonymKey } from "../pseudonym.ts";
+import { participantIds, type PseudonymKey } from "../pseudonym.ts";
 import { CommitQueue, CommitQueueFullError } from "../store/commit-queue.ts";
 import { ALL_SITES, type EnrollmentRecord, type Store, type TrialRecord } from "../store/store.ts";
 import type { Principal } from "../tokens.ts";
@@ -199,10 +199,10 @@ export class EnrollmentService {
         failures.map((f) => ({ path: f.rule, message: bilingual(f.message), code: f.kind })),
       );
     }
-    const pseudonym = pseudonymize(this.key, cpr.normalized);
+    const { pseudonym, publicId } = participantIds(this.key, trialId, cpr.normalized);
     const covariates = { ...input.covariates };
     if (input.target_group !== undefined) covariates.target_group = input.target_group;
-    return { pseudonym, publicId: publicParticipantId(this.key, trialId, pseudonym), site: input.site, covariates, principal, at: now.toISOString() };
+    return { pseudonym, publicId, site: input.site, covariates, principal, at: now.toISOString() };
   }
 
   /** Enrolls one citizen: 201-style `repeat: false` or 200-style `repeat: true`, or an ApiError. */

@@ -8,6 +8,7 @@ import { loadPseudonymKey, PSEUDONYM_KEY_ENV } from "../../api/keys-node.ts";
 import {
   isPseudonym,
   keyFingerprint,
+  participantIds,
   pseudonymize,
   pseudonymKey,
   PseudonymKeyError,
@@ -109,6 +110,18 @@ describe("publicParticipantId", () => {
       }),
       { seed: 11, numRuns: 300 },
     );
+  });
+
+  it("participantIds gives the pseudonym and public id that pseudonymize and publicParticipantId give", () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^\d{10}$/), fc.string({ minLength: 1, maxLength: 20 }), (cpr, trial) => {
+        const ps = pseudonymize(key, cpr);
+        expect(participantIds(key, trial, cpr)).toEqual({ pseudonym: ps, publicId: publicParticipantId(key, trial, ps) });
+      }),
+      { seed: 12, numRuns: 300 },
+    );
+    expect(participantIds(key, "ips-2027", "0101010001").publicId).toBe("p-a0gj-nged-5tr7-7vtg");
+    expect(() => participantIds(key, "t", "010101-0001")).toThrow(TypeError);
   });
 
   it("is keyed: another key gives another id for the same pseudonym", () => {
