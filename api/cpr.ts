@@ -133,7 +133,9 @@ export function normalizeCpr(input: unknown, options: { today?: Date } = {}): st
  * @example ageOn("2000-02-29", new Date("2019-02-28T12:00:00Z")) // 18
  */
 export function ageOn(birthDate: string, on: Date): number {
-  const [by, bm, bd] = birthDate.split("-").map(Number);
+  const by = Number(birthDate.slice(0, 4));
+  const bm = Number(birthDate.slice(5, 7));
+  const bd = Number(birthDate.slice(8, 10));
   const y = on.getUTCFullYear();
   const m = on.getUTCMonth() + 1;
   const d = on.getUTCDate();

@@ -86,7 +86,7 @@ interface ProtocolFacts {
   levels: ReadonlyMap<string, ReadonlySet<string>>;
   /** Covariates that are not required: a rule on an absent one does not hold. */
   optional: ReadonlySet<string>;
-  sites: ReadonlySet<string>;
+  sites: ReadonlyMap<string, Protocol["sites"][number]>;
   groups: ReadonlySet<string> | null;
 }
 
@@ -101,7 +101,7 @@ function factsOf(protocol: Protocol): ProtocolFacts {
       declared: new Map(protocol.covariates.map((c) => [c.id, c])),
       levels,
       optional: new Set(protocol.covariates.filter((c) => !c.required).map((c) => c.id)),
-      sites: new Set(protocol.sites.map((s) => s.id)),
+      sites: new Map(protocol.sites.map((s) => [s.id, s])),
       groups: protocol.population.target_groups ? new Set<string>(protocol.population.target_groups) : null,
     };
     factsCache.set(protocol, facts);
@@ -292,7 +292,7 @@ export function checkEligibility(protocol: Protocol, input: EligibilityInput): E
 
 /** Whether a site takes enrollments on a date (YYYY-MM-DD) given how many it has enrolled. */
 export function siteOpen(protocol: Protocol, siteId: string, date: string, enrolled: number): { open: true } | { open: false; message: Label } {
-  const site = protocol.sites.find((s) => s.id === siteId);
+  const site = factsOf(protocol).sites.get(siteId);
   if (!site) return { open: false, message: { da: `stedet ${show(siteId)} deltager ikke i forsøget`, en: `site ${showEn(siteId)} is not part of the trial` } };
   if (date < site.enrollment.from) return { open: false, message: { da: `${site.name} indskriver først fra ${site.enrollment.from}`, en: `${site.name} enrolls from ${site.enrollment.from}` } };
   if (site.enrollment.to !== undefined && date > site.enrollment.to)

@@ -45,8 +45,9 @@ export function enrollmentRoutes(app: OpenAPIHono<AppEnv>): void {
       },
     }),
     async (c) => {
-      const principal = requireRole(c.var.principal, "municipality");
-      const participant = await c.var.deps.enrollment.enroll(c.req.valid("param").trial, principal, c.req.valid("json"));
+      // c.get rather than c.var: Hono builds a new object of all variables on every c.var access.
+      const principal = requireRole(c.get("principal"), "municipality");
+      const participant = await c.get("deps").enrollment.enroll(c.req.valid("param").trial, principal, c.req.valid("json"));
       return c.json(participant, participant.repeat ? 200 : 201);
     },
   );
