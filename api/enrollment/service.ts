@@ -57,7 +57,11 @@ interface TrialState {
   protocol: Protocol;
   version: number;
   allocator: Allocator;
-  known: Map<string, EnrollmentRecord>;
+  /**
+   * Everyone enrolled, by pseudonym, as a repeat sees them (no baseline: a trial's whole roster
+   * stays in memory, and its baselines were most of it).
+   */
+  known: Map<string, ParticipantView>;
   siteCounts: Map<string, number>;
 }
 
@@ -159,10 +163,10 @@ export class EnrollmentService {
       record.seed,
       history.map((e) => ({ site: e.site, covariates: e.baseline, enrolled_at: e.enrolledAt, arm: e.arm })),
     );
-    const known = new Map<string, EnrollmentRecord>();
+    const known = new Map<string, ParticipantView>();
     const siteCounts = new Map<string, number>();
     for (const e of history) {
-      known.set(e.pseudonym, e);
+      known.set(e.pseudonym, view(e, true));
       siteCounts.set(e.site, (siteCounts.get(e.site) ?? 0) + 1);
     }
     return { record, protocol, version, allocator, known, siteCounts };
@@ -297,8 +301,8 @@ export class EnrollmentService {
       const actor = { tokenId: item.principal.tokenId, role: item.principal.role } as const;
       const known = state.known.get(item.pseudonym);
       if (known) {
-        results.push({ ok: true, participant: view(known, true) });
-        audit.push({ at: item.at, ...actor, action: "enrollment.repeat", target: `trial:${trialId}/participant:${known.publicId}`, reason: null });
+        results.push({ ok: true, participant: { ...known } });
+        audit.push({ at: item.at, ...actor, action: "enrollment.repeat", target: `trial:${trialId}/participant:${known.participant_id}`, reason: null });
         continue;
       }
       if (status !== "open") {
@@ -329,7 +333,7 @@ export class EnrollmentService {
         baseline: item.covariates,
         enrolledAt: item.at,
       };
-      state.known.set(item.pseudonym, record);
+      state.known.set(item.pseudonym, view(record, true));
       state.siteCounts.set(item.site, (state.siteCounts.get(item.site) ?? 0) + 1);
       created.push(record);
       results.push({ ok: true, participant: view(record, false) });
