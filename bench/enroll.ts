@@ -120,7 +120,9 @@ try {
   }
   console.log(`# ${seconds} s per run, after a warm-up; machine load average at start: ${(await import("node:os")).loadavg()[0].toFixed(2)}`);
   for (const connections of connectionCounts) {
-    const bare = report("bare Hono route", connections, await load(barePort, seconds, connections, () => ({ method: "GET", path: "/", headers: {} }), [200]));
+    const bareCpu0 = cpuSeconds(children[1].pid);
+    const bareRun = await load(barePort, seconds, connections, () => ({ method: "GET", path: "/", headers: {} }), [200]);
+    const bare = report("bare Hono route", connections, bareRun, cpuNote(bareCpu0, cpuSeconds(children[1].pid), bareRun.requests));
     const cpu0 = cpuSeconds(children[0].pid);
     const run = await load(port, seconds, connections, enrollment, [201]);
     const enroll = report("durable enrollment", connections, run, cpuNote(cpu0, cpuSeconds(children[0].pid), run.requests));
