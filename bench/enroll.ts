@@ -1,7 +1,7 @@
 /**
  * Enrollments per second through HTTP, next to a bare Hono route in the same run (the ceiling).
  *
- *   npx tsx bench/enroll.ts [--seconds 5] [--connections 8,16,32,64] [--bulk-rows 10000,100000] [--cpu-prof DIR]
+ *   npx tsx bench/enroll.ts [--seconds 5] [--runs 3] [--connections 8,16,32,64] [--bulk-rows 10000,100000] [--cpu-prof DIR]
  *
  * Both servers run as child processes on 127.0.0.1; this process is the load generator (keep-alive
  * connections, one request in flight per connection). The enrollment server writes to a fresh
@@ -11,6 +11,8 @@
  * Then bulk uploads, one per `--bulk-rows` size, each a CSV of that many citizens to a trial of its
  * own, timed from the first byte sent to the last byte of the per-row answer (rows/s), with every row
  * checked to be enrolled.
+ * Each measurement runs `--runs` times (bare route and enrollment alternating) and a `median` line
+ * follows: on a shared machine one run's rate moves by a quarter or more.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -20,8 +22,9 @@ import { parseArgs } from "node:util";
 import { main } from "../api/cli/main.ts";
 import { load, nextCpr, quantile, type Run } from "./http-load.ts";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" }, connections: { type: "string", default: "8,16,32,64" }, "bulk-rows": { type: "string", default: "10000,100000" }, "cpu-prof": { type: "string" } } });
+const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" }, runs: { type: "string", default: "3" }, connections: { type: "string", default: "8,16,32,64" }, "bulk-rows": { type: "string", default: "10000,100000" }, "cpu-prof": { type: "string" } } });
 const seconds = Number(values.seconds);
+const runs = Math.max(1, Number(values.runs));
 const connectionCounts = values.connections!.split(",").filter(Boolean).map(Number);
 
 const dir = mkdtempSync(join(tmpdir(), "virker-bench-enroll-"));
@@ -80,18 +83,40 @@ function cpuSeconds(pid: number | undefined): Cpu | null {
   }
 }
 
-const cpuNote = (before: Cpu | null, after: Cpu | null, requests: number) =>
-  before === null || after === null || requests === 0
-    ? ""
-    : `  server CPU ${(((after.all - before.all) * 1e6) / requests).toFixed(0)} µs/request (main thread ${(((after.main - before.main) * 1e6) / requests).toFixed(0)})`;
+/** One measured run: rate, latency quantiles and the server's CPU per request (null off Linux). */
+interface Measured {
+  rate: number;
+  p50: number;
+  p99: number;
+  cpu: { all: number; main: number } | null;
+  errors: number;
+}
 
-function report(label: string, connections: number, run: Run, note = ""): number {
+function measured(run: Run, before: Cpu | null, after: Cpu | null, duration = seconds): Measured {
   const sorted = run.latencies.sort((a, b) => a - b);
-  const rate = run.requests / seconds;
+  const cpu = before === null || after === null || run.requests === 0 ? null : { all: ((after.all - before.all) * 1e6) / run.requests, main: ((after.main - before.main) * 1e6) / run.requests };
+  return { rate: run.requests / duration, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), cpu, errors: run.errors };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+
+/** The median of each figure over runs (each figure on its own). */
+function medianOf(ms: Measured[]): Measured {
+  const cpus = ms.map((m) => m.cpu).filter((c) => c !== null);
+  return {
+    rate: median(ms.map((m) => m.rate)),
+    p50: median(ms.map((m) => m.p50)),
+    p99: median(ms.map((m) => m.p99)),
+    cpu: cpus.length === 0 ? null : { all: median(cpus.map((c) => c.all)), main: median(cpus.map((c) => c.main)) },
+    errors: ms.reduce((n, m) => n + m.errors, 0),
+  };
+}
+
+function report(label: string, connections: number, m: Measured, unit = "request"): void {
+  const cpu = m.cpu === null ? "" : `  server CPU ${m.cpu.all.toFixed(0)} µs/${unit} (main thread ${m.cpu.main.toFixed(0)})`;
   console.log(
-    `${label.padEnd(22)} ${String(connections).padStart(3)} conn  ${rate.toFixed(0).padStart(7)} req/s  p50 ${quantile(sorted, 0.5).toFixed(2).padStart(6)} ms  p99 ${quantile(sorted, 0.99).toFixed(2).padStart(7)} ms  errors ${run.errors}${note}`,
+    `${label.padEnd(22)} ${String(connections).padStart(3)} conn  ${m.rate.toFixed(0).padStart(7)} req/s  p50 ${m.p50.toFixed(2).padStart(6)} ms  p99 ${m.p99.toFixed(2).padStart(7)} ms  errors ${m.errors}${cpu}`,
   );
-  return rate;
 }
 
 try {
@@ -118,42 +143,65 @@ try {
     await load(barePort, 1, 8, () => ({ method: "GET", path: "/", headers: {} }), [200]);
     await load(port, 2, 8, enrollment, [201]);
   }
-  console.log(`# ${seconds} s per run, after a warm-up; machine load average at start: ${(await import("node:os")).loadavg()[0].toFixed(2)}`);
+  console.log(`# ${seconds} s per run, ${runs} run(s) each, after a warm-up; machine load average at start: ${(await import("node:os")).loadavg()[0].toFixed(2)}`);
   for (const connections of connectionCounts) {
-    const bareCpu0 = cpuSeconds(children[1].pid);
-    const bareRun = await load(barePort, seconds, connections, () => ({ method: "GET", path: "/", headers: {} }), [200]);
-    const bare = report("bare Hono route", connections, bareRun, cpuNote(bareCpu0, cpuSeconds(children[1].pid), bareRun.requests));
-    const cpu0 = cpuSeconds(children[0].pid);
-    const run = await load(port, seconds, connections, enrollment, [201]);
-    const enroll = report("durable enrollment", connections, run, cpuNote(cpu0, cpuSeconds(children[0].pid), run.requests));
-    console.log(`${"".padEnd(22)}     enrollment / bare route = ${(enroll / bare).toFixed(3)}`);
+    const bares: Measured[] = [];
+    const enrolls: Measured[] = [];
+    for (let r = 0; r < runs; r++) {
+      const bareCpu0 = cpuSeconds(children[1].pid);
+      const bareRun = await load(barePort, seconds, connections, () => ({ method: "GET", path: "/", headers: {} }), [200]);
+      bares.push(measured(bareRun, bareCpu0, cpuSeconds(children[1].pid)));
+      report("bare Hono route", connections, bares[r]);
+      const cpu0 = cpuSeconds(children[0].pid);
+      const run = await load(port, seconds, connections, enrollment, [201]);
+      enrolls.push(measured(run, cpu0, cpuSeconds(children[0].pid)));
+      report("durable enrollment", connections, enrolls[r]);
+    }
+    const bare = medianOf(bares);
+    const enroll = medianOf(enrolls);
+    if (runs > 1) {
+      report("median: bare route", connections, bare);
+      report("median: enrollment", connections, enroll);
+    }
+    console.log(`${"".padEnd(22)}     enrollment / bare route = ${(enroll.rate / bare.rate).toFixed(3)}${runs > 1 ? " (medians)" : ""}`);
   }
   // The audit log's first page, as a dashboard polls it: GET audit?limit=1 (agency), after the
   // enrollments above have filled the chain.
   if (connectionCounts.length > 0) {
     const audit = await load(port, seconds, 8, () => ({ method: "GET", path: "/v1/trials/bench/audit?limit=1", headers: { authorization: `Bearer ${agency}` } }), [200]);
-    report("GET audit?limit=1", 8, audit);
+    report("GET audit?limit=1", 8, measured(audit, null, null));
   }
   let upload = 0;
   for (const bulkRows of values["bulk-rows"]!.split(",").filter(Boolean).map(Number)) {
-    const trial = `bench-bulk-${++upload}`;
-    if ((await post("/v1/trials", { protocol_id: "ips-severe-mental-illness", trial_id: trial })) !== 201) throw new Error("register failed");
-    if ((await post(`/v1/trials/${trial}/open`, {})) !== 200) throw new Error("open failed");
-    const header = "cpr,site,consent,target_group,diagnosis,wants_ordinary_work,hours_ordinary_work,female,age_band,education,worked_last_5y,weeks_on_benefit_prior_52";
-    const lines = [header];
-    for (let i = 0; i < bulkRows; i++) lines.push(`${nextCpr()},101,true,kontanthjaelp_aktivitetsparat,bipolar,true,0,${i % 2 === 0},30-44,basic,false,40`);
-    const csv = lines.join("\n") + "\n";
-    const cpu0 = cpuSeconds(children[0].pid);
-    const t0 = performance.now();
-    const res = await fetch(`http://127.0.0.1:${port}/v1/trials/${trial}/enrollments/bulk`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${siteTokens.get("101")}`, "content-type": "text/csv" },
-      body: csv,
-    });
-    const answer = (await res.json()) as { enrolled: number; failed: number };
-    const elapsed = (performance.now() - t0) / 1000;
-    if (res.status !== 200 || answer.enrolled !== bulkRows) throw new Error(`bulk upload: ${res.status}, ${answer.enrolled} of ${bulkRows} enrolled, ${answer.failed} failed`);
-    console.log(`${"bulk enrollment (CSV)".padEnd(22)} ${bulkRows} rows, ${(csv.length / 1048576).toFixed(1)} MiB  ${elapsed.toFixed(2)} s  ${(bulkRows / elapsed).toFixed(0).padStart(7)} rows/s${cpuNote(cpu0, cpuSeconds(children[0].pid), bulkRows).replace("request", "row")}`);
+    const uploads: Array<{ rate: number; cpu: { all: number; main: number } | null }> = [];
+    for (let r = 0; r < runs; r++) {
+      const trial = `bench-bulk-${++upload}`;
+      if ((await post("/v1/trials", { protocol_id: "ips-severe-mental-illness", trial_id: trial })) !== 201) throw new Error("register failed");
+      if ((await post(`/v1/trials/${trial}/open`, {})) !== 200) throw new Error("open failed");
+      const header = "cpr,site,consent,target_group,diagnosis,wants_ordinary_work,hours_ordinary_work,female,age_band,education,worked_last_5y,weeks_on_benefit_prior_52";
+      const lines = [header];
+      for (let i = 0; i < bulkRows; i++) lines.push(`${nextCpr()},101,true,kontanthjaelp_aktivitetsparat,bipolar,true,0,${i % 2 === 0},30-44,basic,false,40`);
+      const csv = lines.join("\n") + "\n";
+      const cpu0 = cpuSeconds(children[0].pid);
+      const t0 = performance.now();
+      const res = await fetch(`http://127.0.0.1:${port}/v1/trials/${trial}/enrollments/bulk`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${siteTokens.get("101")}`, "content-type": "text/csv" },
+        body: csv,
+      });
+      const answer = (await res.json()) as { enrolled: number; failed: number };
+      const elapsed = (performance.now() - t0) / 1000;
+      if (res.status !== 200 || answer.enrolled !== bulkRows) throw new Error(`bulk upload: ${res.status}, ${answer.enrolled} of ${bulkRows} enrolled, ${answer.failed} failed`);
+      const m = measured({ requests: bulkRows, latencies: [elapsed * 1000], errors: 0 }, cpu0, cpuSeconds(children[0].pid), elapsed);
+      uploads.push({ rate: m.rate, cpu: m.cpu });
+      const cpu = m.cpu === null ? "" : `  server CPU ${m.cpu.all.toFixed(0)} µs/row (main thread ${m.cpu.main.toFixed(0)})`;
+      console.log(`${"bulk enrollment (CSV)".padEnd(22)} ${bulkRows} rows, ${(csv.length / 1048576).toFixed(1)} MiB  ${elapsed.toFixed(2)} s  ${m.rate.toFixed(0).padStart(7)} rows/s${cpu}`);
+    }
+    if (runs > 1) {
+      const cpus = uploads.map((u) => u.cpu).filter((c) => c !== null);
+      const cpu = cpus.length === 0 ? "" : `  server CPU ${median(cpus.map((c) => c.all)).toFixed(0)} µs/row (main thread ${median(cpus.map((c) => c.main)).toFixed(0)})`;
+      console.log(`${"median: bulk (CSV)".padEnd(22)} ${bulkRows} rows  ${median(uploads.map((u) => u.rate)).toFixed(0).padStart(7)} rows/s${cpu}`);
+    }
   }
 } finally {
   for (const child of children) child.kill("SIGTERM");
