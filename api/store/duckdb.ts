@@ -26,7 +26,6 @@ import {
   type DuckDBAppender,
   type DuckDBConnection,
   type DuckDBPreparedStatement,
-  type DuckDBValue,
 } from "@duckdb/node-api";
 import {
   linkAudit,
@@ -34,7 +33,6 @@ import {
   shownValue,
   type AuditDraft,
   type AuditEntry,
-  type AuditRole,
   type ChainHead,
 } from "../audit.ts";
 import {
@@ -47,13 +45,11 @@ import {
   type OutcomeValue,
   type Page,
   type ReadScope,
-  type Role,
   type Store,
   type StoreLimits,
   type TokenRecord,
   type TrialBatch,
   type TrialRecord,
-  type TrialStatus,
   type TrialStatusChange,
   type Withdrawal,
 } from "./store.ts";
@@ -65,9 +61,7 @@ import {
   validateBatch,
   validateNewToken,
   validateNewTrial,
-  validatePage,
   validateRevocation,
-  validateScope,
   validateStatusChange,
 } from "./validate.ts";
 import { HeadLedger } from "./duckdb-heads.ts";
@@ -82,10 +76,24 @@ import {
   num,
   scrubDigits,
   str,
-  strOrNull,
   translate,
   type Cell,
 } from "./duckdb-rows.ts";
+import {
+  countEnrollments,
+  queryAudit,
+  queryAuditHead,
+  queryBaselineCorrections,
+  queryEnrollment,
+  queryEnrollments,
+  queryErrorFlags,
+  queryOutcomes,
+  queryToken,
+  queryTokens,
+  queryTrial,
+  queryTrialIds,
+  queryWithdrawals,
+} from "./duckdb-reads.ts";
 import { checkLedger, migrate } from "./duckdb-schema.ts";
 
 export interface DuckDbStoreOptions {
@@ -199,8 +207,7 @@ export class DuckDbStore implements Store {
 
   private async committedHead(chain: string): Promise<ChainHead | null> {
     if (this.heads.has(chain)) return this.heads.get(chain) ?? null;
-    const r = await this.writer.runAndReadAll("SELECT seq, hash FROM audit WHERE chain = $1 ORDER BY seq DESC LIMIT 1", [chain]);
-    const head = r.currentRowCount === 0 ? null : { seq: num(r.getRows()[0][0]), hash: blobToHex(r.getRows()[0][1]) };
+    const head = await queryAuditHead(this.writer, chain);
     this.heads.set(chain, head);
     return head;
   }
@@ -381,41 +388,11 @@ export class DuckDbStore implements Store {
   }
 
   private async loadTrial(trialId: string): Promise<TrialRecord | null> {
-    return this.read(async (conn) => {
-      const t = await conn.runAndReadAll("SELECT seed, seed_commitment, created_at FROM trials WHERE trial_id = $1", [trialId]);
-      if (t.currentRowCount === 0) return null;
-      const [seed, commitment, createdAt] = t.getRows()[0];
-      const versions = (
-        await conn.runAndReadAll(
-          "SELECT version, protocol_hash, protocol_json, reason, at_utc FROM protocol_versions WHERE trial_id = $1 ORDER BY version",
-          [trialId],
-        )
-      )
-        .getRows()
-        .map(([version, hash, json, reason, at]) => ({
-          version: num(version), protocolHash: blobToHex(hash), protocolJson: str(json), reason: strOrNull(reason), at: str(at),
-        }));
-      const statusHistory = (
-        await conn.runAndReadAll("SELECT status, reason, at_utc FROM trial_status WHERE trial_id = $1 ORDER BY n", [trialId])
-      )
-        .getRows()
-        .map(([status, reason, at]) => ({ status: str(status) as TrialStatus, reason: strOrNull(reason), at: str(at) }));
-      return {
-        id: trialId,
-        seed: blobToHex(seed),
-        seedCommitment: blobToHex(commitment),
-        createdAt: str(createdAt),
-        status: statusHistory.at(-1)?.status ?? "registered",
-        statusHistory,
-        versions,
-      };
-    });
+    return this.read((conn) => queryTrial(conn, trialId));
   }
 
   async listTrialIds(): Promise<string[]> {
-    return this.read(async (conn) =>
-      (await conn.runAndReadAll("SELECT trial_id FROM trials ORDER BY created_at, trial_id")).getRows().map(([id]) => str(id)),
-    );
+    return this.read(queryTrialIds);
   }
 
   // ----------------------------------------------------------------------------- the batch write
@@ -454,155 +431,39 @@ export class DuckDbStore implements Store {
 
   // ----------------------------------------------------------------------------- participant reads
 
-  private static readonly ENROLLMENT_COLUMNS =
-    "sequence, pseudonym, public_id, site, arm, stratum, protocol_version, baseline, enrolled_at";
-
-  private static enrollment(row: DuckDBValue[]): EnrollmentRecord {
-    const [sequence, pseudonym, publicId, site, arm, stratum, version, baseline, at] = row;
-    return {
-      sequence: num(sequence),
-      pseudonym: blobToHex(pseudonym),
-      publicId: str(publicId),
-      site: str(site),
-      arm: str(arm),
-      stratum: strOrNull(stratum),
-      protocolVersion: num(version),
-      baseline: JSON.parse(str(baseline)),
-      enrolledAt: str(at),
-    };
-  }
-
-  /** `AND site = $n` for a site scope; the parameter list gets the site appended. */
-  private static scoped(scope: ReadScope, params: DuckDBValue[], column = "site"): string {
-    const s = validateScope(scope);
-    if (s.kind === "all") return "";
-    params.push(s.site);
-    return ` AND ${column} = $${params.length}`;
-  }
-
-  async findEnrollment(
-    trialId: string,
-    by: { pseudonym: string } | { publicId: string },
-    scope: ReadScope,
-  ): Promise<EnrollmentRecord | null> {
-    const params: DuckDBValue[] = [trialId];
-    let where: string;
-    if ("pseudonym" in by) {
-      params.push(blobValue(hexToBlob(assertHex64(by.pseudonym, "pseudonym"))));
-      where = "pseudonym = $2";
-    } else {
-      params.push(by.publicId);
-      where = "public_id = $2";
-    }
-    const scoped = DuckDbStore.scoped(scope, params);
-    return this.read(async (conn) => {
-      const r = await conn.runAndReadAll(
-        `SELECT ${DuckDbStore.ENROLLMENT_COLUMNS} FROM enrollments WHERE trial_id = $1 AND ${where}${scoped}`,
-        params,
-      );
-      return r.currentRowCount === 0 ? null : DuckDbStore.enrollment(r.getRows()[0]);
-    });
+  async findEnrollment(trialId: string, by: { pseudonym: string } | { publicId: string }, scope: ReadScope): Promise<EnrollmentRecord | null> {
+    return this.read((conn) => queryEnrollment(conn, trialId, by, scope));
   }
 
   async listEnrollments(trialId: string, scope: ReadScope, page?: Page): Promise<EnrollmentRecord[]> {
-    const { after, limit } = validatePage(page);
-    const params: DuckDBValue[] = [trialId, BigInt(after)];
-    const scoped = DuckDbStore.scoped(scope, params);
-    params.push(BigInt(Math.min(limit, Number.MAX_SAFE_INTEGER)));
-    return this.read(async (conn) =>
-      (
-        await conn.runAndReadAll(
-          `SELECT ${DuckDbStore.ENROLLMENT_COLUMNS} FROM enrollments WHERE trial_id = $1 AND sequence > $2${scoped} ` +
-            `ORDER BY sequence LIMIT $${params.length}`,
-          params,
-        )
-      )
-        .getRows()
-        .map(DuckDbStore.enrollment),
-    );
+    return this.read((conn) => queryEnrollments(conn, trialId, scope, page));
   }
 
   async countEnrollments(trialId: string, scope: ReadScope): Promise<number> {
-    const params: DuckDBValue[] = [trialId];
-    const scoped = DuckDbStore.scoped(scope, params);
-    return this.read(async (conn) =>
-      num((await conn.runAndReadAll(`SELECT count(*) FROM enrollments WHERE trial_id = $1${scoped}`, params)).getRows()[0][0]),
-    );
+    return this.read((conn) => countEnrollments(conn, trialId, scope));
   }
 
   async loadAllocationHistory(trialId: string): Promise<EnrollmentRecord[]> {
     return this.listEnrollments(trialId, { kind: "all" });
   }
 
-  /** Rows of a participant-linked table, scoped through the participant's enrollment site. */
-  private async linked(table: string, columns: string, trialId: string, scope: ReadScope): Promise<DuckDBValue[][]> {
-    const params: DuckDBValue[] = [trialId];
-    const scoped = DuckDbStore.scoped(scope, params, "e.site");
-    const cols = columns.split(",").map((c) => `t.${c.trim()}`).join(", ");
-    return this.read(async (conn) =>
-      (
-        await conn.runAndReadAll(
-          `SELECT ${cols} FROM ${table} t JOIN enrollments e ON e.trial_id = t.trial_id AND e.public_id = t.public_id ` +
-            `WHERE t.trial_id = $1${scoped} ORDER BY t.entry, t.ord`,
-          params,
-        )
-      ).getRows(),
-    );
-  }
-
   async listBaselineCorrections(trialId: string, scope: ReadScope): Promise<BaselineCorrection[]> {
-    const rows = await this.linked("baseline_corrections", "public_id, baseline, reason, at_utc", trialId, scope);
-    return rows.map(([publicId, baseline, reason, at]) => ({
-      publicId: str(publicId), baseline: JSON.parse(str(baseline)), reason: str(reason), at: str(at),
-    }));
+    return this.read((conn) => queryBaselineCorrections(conn, trialId, scope));
   }
 
   async listWithdrawals(trialId: string, scope: ReadScope): Promise<Withdrawal[]> {
-    const rows = await this.linked("withdrawals", "public_id, effective, reason, at_utc", trialId, scope);
-    return rows.map(([publicId, effective, reason, at]) => ({
-      publicId: str(publicId), effective: str(effective), reason: str(reason), at: str(at),
-    }));
+    return this.read((conn) => queryWithdrawals(conn, trialId, scope));
   }
 
   async listErrorFlags(trialId: string, scope: ReadScope): Promise<ErrorFlag[]> {
-    const rows = await this.linked("error_flags", "public_id, reason, at_utc", trialId, scope);
-    return rows.map(([publicId, reason, at]) => ({ publicId: str(publicId), reason: str(reason), at: str(at) }));
+    return this.read((conn) => queryErrorFlags(conn, trialId, scope));
   }
 
   async listOutcomes(trialId: string, scope: ReadScope): Promise<OutcomeValue[]> {
-    const rows = await this.linked(
-      "outcomes", "public_id, outcome, time_point, value, observed_at, source, recorded_at", trialId, scope,
-    );
-    return rows.map(([publicId, outcome, timePoint, value, observedAt, source, recordedAt]) => ({
-      publicId: str(publicId),
-      outcome: str(outcome),
-      timePoint: strOrNull(timePoint),
-      value: JSON.parse(str(value)),
-      observedAt: str(observedAt),
-      source: str(source) as OutcomeValue["source"],
-      recordedAt: str(recordedAt),
-    }));
+    return this.read((conn) => queryOutcomes(conn, trialId, scope));
   }
 
   // ----------------------------------------------------------------------------- tokens
-
-  private static readonly TOKEN_SELECT =
-    "SELECT t.token_id, t.token_hash, t.role, t.site, t.name, t.created_at, r.at_utc, r.reason " +
-    "FROM tokens t LEFT JOIN token_revocations r ON r.token_id = t.token_id";
-
-  private static token(row: DuckDBValue[]): TokenRecord {
-    const [id, hash, role, site, name, createdAt, revokedAt, revokeReason] = row;
-    return {
-      id: str(id),
-      hash: blobToHex(hash),
-      role: str(role) as Role,
-      site: strOrNull(site),
-      name: str(name),
-      createdAt: str(createdAt),
-      revokedAt: strOrNull(revokedAt),
-      revokeReason: strOrNull(revokeReason),
-    };
-  }
 
   async putToken(token: NewToken, audit: AuditDraft[]): Promise<AuditEntry[]> {
     validateNewToken(token);
@@ -617,23 +478,15 @@ export class DuckDbStore implements Store {
 
   async findTokenByHash(hash: string): Promise<TokenRecord | null> {
     if (!/^[0-9a-f]{64}$/.test(hash)) return null;
-    return this.read(async (conn) => {
-      const r = await conn.runAndReadAll(`${DuckDbStore.TOKEN_SELECT} WHERE t.token_hash = $1`, [blobValue(hexToBlob(hash))]);
-      return r.currentRowCount === 0 ? null : DuckDbStore.token(r.getRows()[0]);
-    });
+    return this.read((conn) => queryToken(conn, { hash }));
   }
 
   async getToken(id: string): Promise<TokenRecord | null> {
-    return this.read(async (conn) => {
-      const r = await conn.runAndReadAll(`${DuckDbStore.TOKEN_SELECT} WHERE t.token_id = $1`, [id]);
-      return r.currentRowCount === 0 ? null : DuckDbStore.token(r.getRows()[0]);
-    });
+    return this.read((conn) => queryToken(conn, { id }));
   }
 
   async listTokens(): Promise<TokenRecord[]> {
-    return this.read(async (conn) =>
-      (await conn.runAndReadAll(`${DuckDbStore.TOKEN_SELECT} ORDER BY t.created_at, t.token_id`)).getRows().map(DuckDbStore.token),
-    );
+    return this.read(queryTokens);
   }
 
   async revokeToken(id: string, revocation: { reason: string; at: string }, audit: AuditDraft[]): Promise<AuditEntry[]> {
@@ -662,32 +515,7 @@ export class DuckDbStore implements Store {
   }
 
   async readAudit(chain: string, page?: Page): Promise<AuditEntry[]> {
-    const { after, limit } = validatePage(page);
-    return this.read(async (conn) =>
-      (
-        await conn.runAndReadAll(
-          "SELECT chain, seq, at_utc, token_id, role, action, target, reason, prev_hash, hash FROM audit " +
-            // A chain's seqs run 1, 2, 3... without gaps, so the page is also the seq range
-            // (after, max(after, 0) + limit]: the bound lets DuckDB skip row groups by their seq statistics
-            // instead of reading the whole chain.
-            "WHERE chain = $1 AND seq > $2 AND seq <= $4 ORDER BY seq LIMIT $3",
-          [chain, BigInt(after), BigInt(limit), BigInt(Math.max(after, 0)) + BigInt(limit)],
-        )
-      )
-        .getRows()
-        .map(([c, seq, at, tokenId, role, action, target, reason, prevHash, hash]) => ({
-          chain: str(c),
-          seq: num(seq),
-          at: str(at),
-          tokenId: strOrNull(tokenId),
-          role: str(role) as AuditRole,
-          action: str(action),
-          target: str(target),
-          reason: strOrNull(reason),
-          prevHash: blobToHex(prevHash),
-          hash: blobToHex(hash),
-        })),
-    );
+    return this.read((conn) => queryAudit(conn, chain, page));
   }
 
   async auditHead(chain: string): Promise<ChainHead | null> {
@@ -695,10 +523,7 @@ export class DuckDbStore implements Store {
     // after COMMIT, so they never show an uncommitted entry.
     const known = this.heads.get(chain);
     if (known != null) return { ...known };
-    return this.read(async (conn) => {
-      const r = await conn.runAndReadAll("SELECT seq, hash FROM audit WHERE chain = $1 ORDER BY seq DESC LIMIT 1", [chain]);
-      return r.currentRowCount === 0 ? null : { seq: num(r.getRows()[0][0]), hash: blobToHex(r.getRows()[0][1]) };
-    });
+    return this.read((conn) => queryAuditHead(conn, chain));
   }
 
   // ----------------------------------------------------------------------------- settings, lifecycle
