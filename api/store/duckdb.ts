@@ -21,8 +21,6 @@
  */
 import {
   DuckDBInstance,
-  listValue,
-  blobValue,
   type DuckDBAppender,
   type DuckDBConnection,
   type DuckDBPreparedStatement,
@@ -69,13 +67,9 @@ import {
   appendAuditRows,
   appendCells,
   appendEnrollments,
-  blobToHex,
   COLUMNS,
-  hexToBlob,
   nodeSha256Hex,
-  num,
   scrubDigits,
-  str,
   translate,
   type Cell,
 } from "./duckdb-rows.ts";
@@ -95,6 +89,16 @@ import {
   queryWithdrawals,
 } from "./duckdb-reads.ts";
 import { checkLedger, migrate } from "./duckdb-schema.ts";
+import {
+  appendParticipantRows,
+  assertEnrolled,
+  bindFingerprint,
+  insertAmendment,
+  insertRevocation,
+  insertStatus,
+  insertToken,
+  insertTrial,
+} from "./duckdb-writes.ts";
 
 export interface DuckDbStoreOptions {
   /** Database file, or `:memory:` (no durability, no sidecar). */
@@ -322,14 +326,7 @@ export class DuckDbStore implements Store {
     validateNewTrial(trial);
     validateAudit(audit, trial.id);
     return this.write(async ({ conn, link }) => {
-      const exists = await conn.runAndReadAll("SELECT 1 FROM trials WHERE trial_id = $1", [trial.id]);
-      if (exists.currentRowCount > 0) throw new StoreError("duplicate", `trial ${shownValue(trial.id)} already exists`);
-      await conn.run("INSERT INTO trials VALUES ($1, $2, $3, $4)", [
-        trial.id, blobValue(hexToBlob(trial.seed)), blobValue(hexToBlob(trial.seedCommitment)), trial.at,
-      ]);
-      await conn.run("INSERT INTO protocol_versions VALUES ($1, 1, $2, $3, NULL, $4)", [
-        trial.id, blobValue(hexToBlob(trial.protocolHash)), trial.protocolJson, trial.at,
-      ]);
+      await insertTrial(conn, trial);
       return link(trial.id, audit);
     });
   }
@@ -344,11 +341,7 @@ export class DuckDbStore implements Store {
     validateAudit(audit, trialId);
     return this.changeTrial(trialId, async ({ conn, link }) => {
       await this.assertTrial(conn, trialId);
-      const r = await conn.runAndReadAll("SELECT max(version) FROM protocol_versions WHERE trial_id = $1", [trialId]);
-      const version = num(r.getRows()[0][0]) + 1;
-      await conn.run("INSERT INTO protocol_versions VALUES ($1, $2, $3, $4, $5, $6)", [
-        trialId, version, blobValue(hexToBlob(amendment.protocolHash)), amendment.protocolJson, amendment.reason, amendment.at,
-      ]);
+      const version = await insertAmendment(conn, trialId, amendment);
       return { version, audit: await link(trialId, audit) };
     });
   }
@@ -359,10 +352,7 @@ export class DuckDbStore implements Store {
     validateAudit(audit, trialId);
     return this.changeTrial(trialId, async ({ conn, link }) => {
       await this.assertTrial(conn, trialId);
-      const r = await conn.runAndReadAll("SELECT count(*) FROM trial_status WHERE trial_id = $1", [trialId]);
-      await conn.run("INSERT INTO trial_status VALUES ($1, $2, $3, $4, $5)", [
-        trialId, num(r.getRows()[0][0]) + 1, change.status, change.reason, change.at,
-      ]);
+      await insertStatus(conn, trialId, change);
       return link(trialId, audit);
     });
   }
@@ -401,30 +391,10 @@ export class DuckDbStore implements Store {
     const b = validateBatch(trialId, batch, this.limits);
     return this.write(async ({ conn, link, append, appender }) => {
       await this.assertTrial(conn, trialId);
-      if (b.referencedPublicIds.length > 0) {
-        const r = await conn.runAndReadAll(
-          // A hash join, not list_contains per row: register imports refer to many thousands of people.
-          "SELECT e.public_id FROM enrollments e JOIN (SELECT unnest($2::VARCHAR[]) AS id) r ON e.public_id = r.id WHERE e.trial_id = $1",
-          [trialId, listValue(b.referencedPublicIds)],
-        );
-        const found = new Set(r.getRows().map(([id]) => str(id)));
-        const missing = b.referencedPublicIds.find((id) => !found.has(id));
-        if (missing !== undefined) {
-          throw new StoreError("not_found", `unknown participant ${shownValue(missing)} in trial ${shownValue(trialId)}`);
-        }
-      }
+      await assertEnrolled(conn, trialId, b.referencedPublicIds);
       if (b.enrollments.length > 0) appendEnrollments(await appender("enrollments"), trialId, b.enrollments);
       const entries = await link(trialId, b.audit);
-      const entry = entries[0].seq;
-      await append("baseline_corrections", b.baselineCorrections.map((c, i) => [trialId, entry, i, c.publicId, c.baselineJson, c.reason, c.at]));
-      await append("withdrawals", b.withdrawals.map((w, i) => [trialId, entry, i, w.publicId, w.effective, w.reason, w.at]));
-      await append("error_flags", b.errorFlags.map((f, i) => [trialId, entry, i, f.publicId, f.reason, f.at]));
-      await append(
-        "outcomes",
-        b.outcomes.map((o, i) => [
-          trialId, entry, i, o.publicId, o.outcome, o.timePoint, o.valueJson, o.observedAt, o.source, o.recordedAt,
-        ]),
-      );
+      await appendParticipantRows(append, trialId, entries[0].seq, b);
       return entries;
     });
   }
@@ -469,9 +439,7 @@ export class DuckDbStore implements Store {
     validateNewToken(token);
     validateAudit(audit, REGISTRY_CHAIN);
     return this.write(async ({ conn, link }) => {
-      await conn.run("INSERT INTO tokens VALUES ($1, $2, $3, $4, $5, $6)", [
-        token.id, blobValue(hexToBlob(token.hash)), token.role, token.site, token.name, token.createdAt,
-      ]);
+      await insertToken(conn, token);
       return link(REGISTRY_CHAIN, audit);
     });
   }
@@ -493,13 +461,7 @@ export class DuckDbStore implements Store {
     validateRevocation(revocation);
     validateAudit(audit, REGISTRY_CHAIN);
     return this.write(async ({ conn, link }) => {
-      const r = await conn.runAndReadAll(
-        "SELECT r.token_id FROM tokens t LEFT JOIN token_revocations r ON r.token_id = t.token_id WHERE t.token_id = $1",
-        [id],
-      );
-      if (r.currentRowCount === 0) throw new StoreError("not_found", `unknown token ${shownValue(id)}`);
-      if (r.getRows()[0][0] !== null) throw new StoreError("conflict", `token ${shownValue(id)} is already revoked`);
-      await conn.run("INSERT INTO token_revocations VALUES ($1, $2, $3)", [id, revocation.reason, revocation.at]);
+      await insertRevocation(conn, id, revocation);
       return link(REGISTRY_CHAIN, audit);
     });
   }
@@ -530,18 +492,7 @@ export class DuckDbStore implements Store {
 
   async bindKeyFingerprint(fingerprint: string): Promise<void> {
     assertHex64(fingerprint, "key fingerprint");
-    await this.write(async ({ conn }) => {
-      const r = await conn.runAndReadAll("SELECT value FROM meta WHERE name = 'key_fingerprint'");
-      if (r.currentRowCount === 0) {
-        await conn.run("INSERT INTO meta VALUES ('key_fingerprint', $1)", [blobValue(hexToBlob(fingerprint))]);
-      } else if (blobToHex(r.getRows()[0][0]) !== fingerprint) {
-        throw new StoreError(
-          "key_mismatch",
-          "the pseudonym key differs from the one this database was made with; repeat enrollments would not be recognized " +
-            "(pseudonymnøglen er ikke den, databasen blev oprettet med)",
-        );
-      }
-    });
+    await this.write(({ conn }) => bindFingerprint(conn, fingerprint));
   }
 
   /**
