@@ -17,7 +17,17 @@ const COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9
 function render(options: Record<string, unknown>): string {
   const { document } = parseHTML("<!doctype html><html><body></body></html>");
   const node = Plot.plot({ document, width: WIDTH, style: { fontSize: "12px", background: "white" }, ...options } as Plot.PlotOptions) as unknown as { outerHTML: string };
-  return node.outerHTML.replace(/^<svg /, '<svg xmlns="http://www.w3.org/2000/svg" ');
+  return roundGeometry(node.outerHTML.replace(/^<svg /, '<svg xmlns="http://www.w3.org/2000/svg" '));
+}
+
+/**
+ * Coordinates in attribute values rounded to two decimals (a hundredth of a pixel). Plot writes
+ * them at full precision, and a coordinate with exactly ten decimals looks like a CPR number to any
+ * scanner of what the server sends; it also halves the plots' size. Text between tags (tick labels,
+ * arm names) is left alone.
+ */
+export function roundGeometry(svg: string): string {
+  return svg.replace(/="[^"]*"/g, (attribute) => attribute.replace(/\d+\.\d{3,}/g, (n) => String(Math.round(Number(n) * 100) / 100)));
 }
 
 /** Kaplan–Meier step curves, one per arm, labelled at their right end. */

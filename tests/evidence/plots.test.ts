@@ -3,9 +3,10 @@
  * out here, not computed, so a plot changes only when the drawing code does.
  */
 import { describe, expect, it } from "vitest";
-import { kaplanMeierPlot, siteForestPlot, subgroupForestPlot, trajectoryPlot } from "../../analysis/evidence/plots.ts";
+import { kaplanMeierPlot, roundGeometry, siteForestPlot, subgroupForestPlot, trajectoryPlot } from "../../analysis/evidence/plots.ts";
 import type { TrajectoryPoint } from "../../analysis/evidence/progression-schema.ts";
 import type { ResultRow, SiteEffects, SurvivalSummary } from "../../analysis/evidence/schema.ts";
+import { CPR_SHAPED } from "../api/harness.ts";
 import { expectGolden } from "./golden.ts";
 
 const survival: SurvivalSummary = {
@@ -66,6 +67,26 @@ describe("plots", () => {
     const svg = siteForestPlot(sites, "Forskel / Difference");
     expect(svg).toContain("Samlet / Pooled (REML)");
     expectGolden("site-forest.svg", svg);
+  });
+});
+
+describe("plot geometry", () => {
+  it("is rounded to hundredths in attributes only, so no coordinate looks like a CPR number", () => {
+    // Plot wrote this coordinate with exactly ten decimals: a CPR-shaped run of digits in a report.
+    const svg = '<svg><circle r="4" cy="179" cx="468.8911268047" /><path d="M441.245439729495,151L-0.3333333,2" /><text>0.12345</text></svg>';
+    expect(svg).toMatch(CPR_SHAPED);
+    const rounded = roundGeometry(svg);
+    expect(rounded).toBe('<svg><circle r="4" cy="179" cx="468.89" /><path d="M441.25,151L-0.33,2" /><text>0.12345</text></svg>');
+    expect(rounded).not.toMatch(CPR_SHAPED);
+  });
+  it("leaves no attribute number with more than two decimals in any plot", () => {
+    const plots = [
+      kaplanMeierPlot(survival, { ips: "IPS", usual: "Sædvanlig / Usual" }, "Uger / Weeks"),
+      subgroupForestPlot(row(null, 0.1, 0.04, 0.16), [row("female=0", 0.08, 0, 0.16), row("female=1", 0.13, 0.04, 0.22)], "Forskel / Difference"),
+      trajectoryPlot(trajectories, { ips: "IPS", usual: "Sædvanlig / Usual" }, "Samlet progression / Overall progression"),
+      siteForestPlot(sites, "Forskel / Difference"),
+    ];
+    for (const svg of plots) for (const attribute of svg.match(/="[^"]*"/g) ?? []) expect(attribute).not.toMatch(/\d\.\d{3}/);
   });
 });
 
