@@ -137,10 +137,14 @@ function decodeKeyText(text: string): Uint8Array {
  * @throws {TypeError} when the input is not ten digits; the message never contains the input.
  */
 export function pseudonymize(key: PseudonymKey, normalizedCpr: string): string {
+  return bytesToHex(pseudonymBytes(key, normalizedCpr));
+}
+
+function pseudonymBytes(key: PseudonymKey, normalizedCpr: string): Uint8Array {
   if (!NORMALIZED_CPR_RE.test(normalizedCpr)) {
     throw new TypeError("pseudonymize expects a normalized CPR number (ten digits) (forventer et normaliseret CPR-nummer)");
   }
-  return bytesToHex(hmacSha256(key.bytes, normalizedCpr));
+  return hmacSha256(key.bytes, normalizedCpr);
 }
 
 /** True for a well-formed pseudonym (64 lowercase hex digits). */
@@ -169,10 +173,7 @@ function publicIdOfBytes(key: PseudonymKey, trialId: string, pseudonym: Uint8Arr
  * @throws {TypeError} when the input is not ten digits; the message never contains the input.
  */
 export function participantIds(key: PseudonymKey, trialId: string, normalizedCpr: string): { pseudonym: string; publicId: string } {
-  if (!NORMALIZED_CPR_RE.test(normalizedCpr)) {
-    throw new TypeError("pseudonymize expects a normalized CPR number (ten digits) (forventer et normaliseret CPR-nummer)");
-  }
-  const mac = hmacSha256(key.bytes, normalizedCpr);
+  const mac = pseudonymBytes(key, normalizedCpr);
   return { pseudonym: bytesToHex(mac), publicId: publicIdOfBytes(key, trialId, mac) };
 }
 
