@@ -154,25 +154,8 @@ function equal(a: unknown, b: unknown): boolean {
  * where it does not hold: an absent optional value neither includes nor excludes anyone.
  */
 export function evaluateCondition(cond: Condition, values: Record<string, unknown>, read: Map<string, unknown> | null = new Map(), optional: ReadonlySet<string> = new Set()): Truth {
-  if ("all" in cond) {
-    // Every part is evaluated (not cut short) so that `read` names every value the rule looks at.
-    let out: Truth = true;
-    for (const c of cond.all) {
-      const r = evaluateCondition(c, values, read, optional);
-      if (r === false) out = false;
-      else if (r === undefined && out === true) out = undefined;
-    }
-    return out;
-  }
-  if ("any" in cond) {
-    let out: Truth = false;
-    for (const c of cond.any) {
-      const r = evaluateCondition(c, values, read, optional);
-      if (r === true) out = true;
-      else if (r === undefined && out === false) out = undefined;
-    }
-    return out;
-  }
+  if ("all" in cond) return combine(cond.all, false, values, read, optional);
+  if ("any" in cond) return combine(cond.any, true, values, read, optional);
   if ("not" in cond) {
     const r = evaluateCondition(cond.not, values, read, optional);
     return r === undefined ? undefined : !r;
@@ -211,6 +194,21 @@ export function evaluateCondition(cond: Condition, values: Record<string, unknow
       }
     }
   }
+}
+
+/**
+ * `all` (decided by any false part) or `any` (decided by any true part) in three-valued logic: the
+ * deciding value if a part has it, else unknown if a part is unknown, else the other value. Every
+ * part is evaluated (not cut short) so that `read` names every value the rule looks at.
+ */
+function combine(parts: readonly Condition[], deciding: boolean, values: Record<string, unknown>, read: Map<string, unknown> | null, optional: ReadonlySet<string>): Truth {
+  let out: Truth = !deciding;
+  for (const c of parts) {
+    const r = evaluateCondition(c, values, read, optional);
+    if (r === deciding) out = deciding;
+    else if (r === undefined && out !== deciding) out = undefined;
+  }
+  return out;
 }
 
 /** The values a rule read, for messages: `age=17, diagnosis="x"`. */
