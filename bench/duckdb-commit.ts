@@ -9,8 +9,8 @@
  * Prints per commit the medians of BEGIN, append + flush and COMMIT (wall time as the caller sees
  * it), then the CPU per commit on the JavaScript thread (append + flush run there, synchronously) and
  * in the whole process (COMMIT runs on libuv's pool), and per row. `--no-constraints` runs the same
- * on the tables without their UNIQUE and PRIMARY KEY constraints, for comparison only (the store
- * never runs that way).
+ * on copies of the two tables without any constraints (UNIQUE, PRIMARY KEY, NOT NULL), for
+ * comparison only (the store never runs that way).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";

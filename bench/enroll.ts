@@ -83,37 +83,48 @@ function cpuSeconds(pid: number | undefined): Cpu | null {
   }
 }
 
+/** CPU microseconds per item (request or row) between two readings, or null. */
+function cpuPer(before: Cpu | null, after: Cpu | null, items: number): Cpu | null {
+  if (before === null || after === null || items === 0) return null;
+  return { all: ((after.all - before.all) * 1e6) / items, main: ((after.main - before.main) * 1e6) / items };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+
+function medianCpu(cpus: Array<Cpu | null>): Cpu | null {
+  const known = cpus.filter((c) => c !== null);
+  return known.length === 0 ? null : { all: median(known.map((c) => c.all)), main: median(known.map((c) => c.main)) };
+}
+
+const cpuText = (cpu: Cpu | null, unit: string) => (cpu === null ? "" : `  server CPU ${cpu.all.toFixed(0)} µs/${unit} (main thread ${cpu.main.toFixed(0)})`);
+
 /** One measured run: rate, latency quantiles and the server's CPU per request (null off Linux). */
 interface Measured {
   rate: number;
   p50: number;
   p99: number;
-  cpu: { all: number; main: number } | null;
+  cpu: Cpu | null;
   errors: number;
 }
 
-function measured(run: Run, before: Cpu | null, after: Cpu | null, duration = seconds): Measured {
+function measured(run: Run, before: Cpu | null, after: Cpu | null): Measured {
   const sorted = run.latencies.sort((a, b) => a - b);
-  const cpu = before === null || after === null || run.requests === 0 ? null : { all: ((after.all - before.all) * 1e6) / run.requests, main: ((after.main - before.main) * 1e6) / run.requests };
-  return { rate: run.requests / duration, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), cpu, errors: run.errors };
+  return { rate: run.requests / seconds, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), cpu: cpuPer(before, after, run.requests), errors: run.errors };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 /** The median of each figure over runs (each figure on its own). */
 function medianOf(ms: Measured[]): Measured {
-  const cpus = ms.map((m) => m.cpu).filter((c) => c !== null);
   return {
     rate: median(ms.map((m) => m.rate)),
     p50: median(ms.map((m) => m.p50)),
     p99: median(ms.map((m) => m.p99)),
-    cpu: cpus.length === 0 ? null : { all: median(cpus.map((c) => c.all)), main: median(cpus.map((c) => c.main)) },
+    cpu: medianCpu(ms.map((m) => m.cpu)),
     errors: ms.reduce((n, m) => n + m.errors, 0),
   };
 }
 
-function report(label: string, connections: number, m: Measured, unit = "request"): void {
-  const cpu = m.cpu === null ? "" : `  server CPU ${m.cpu.all.toFixed(0)} µs/${unit} (main thread ${m.cpu.main.toFixed(0)})`;
+function report(label: string, connections: number, m: Measured): void {
+  const cpu = cpuText(m.cpu, "request");
   console.log(
     `${label.padEnd(22)} ${String(connections).padStart(3)} conn  ${m.rate.toFixed(0).padStart(7)} req/s  p50 ${m.p50.toFixed(2).padStart(6)} ms  p99 ${m.p99.toFixed(2).padStart(7)} ms  errors ${m.errors}${cpu}`,
   );
@@ -173,7 +184,7 @@ try {
   }
   let upload = 0;
   for (const bulkRows of values["bulk-rows"]!.split(",").filter(Boolean).map(Number)) {
-    const uploads: Array<{ rate: number; cpu: { all: number; main: number } | null }> = [];
+    const uploads: Array<{ rate: number; cpu: Cpu | null }> = [];
     for (let r = 0; r < runs; r++) {
       const trial = `bench-bulk-${++upload}`;
       if ((await post("/v1/trials", { protocol_id: "ips-severe-mental-illness", trial_id: trial })) !== 201) throw new Error("register failed");
@@ -192,15 +203,12 @@ try {
       const answer = (await res.json()) as { enrolled: number; failed: number };
       const elapsed = (performance.now() - t0) / 1000;
       if (res.status !== 200 || answer.enrolled !== bulkRows) throw new Error(`bulk upload: ${res.status}, ${answer.enrolled} of ${bulkRows} enrolled, ${answer.failed} failed`);
-      const m = measured({ requests: bulkRows, latencies: [elapsed * 1000], errors: 0 }, cpu0, cpuSeconds(children[0].pid), elapsed);
-      uploads.push({ rate: m.rate, cpu: m.cpu });
-      const cpu = m.cpu === null ? "" : `  server CPU ${m.cpu.all.toFixed(0)} µs/row (main thread ${m.cpu.main.toFixed(0)})`;
-      console.log(`${"bulk enrollment (CSV)".padEnd(22)} ${bulkRows} rows, ${(csv.length / 1048576).toFixed(1)} MiB  ${elapsed.toFixed(2)} s  ${m.rate.toFixed(0).padStart(7)} rows/s${cpu}`);
+      const result = { rate: bulkRows / elapsed, cpu: cpuPer(cpu0, cpuSeconds(children[0].pid), bulkRows) };
+      uploads.push(result);
+      console.log(`${"bulk enrollment (CSV)".padEnd(22)} ${bulkRows} rows, ${(csv.length / 1048576).toFixed(1)} MiB  ${elapsed.toFixed(2)} s  ${result.rate.toFixed(0).padStart(7)} rows/s${cpuText(result.cpu, "row")}`);
     }
     if (runs > 1) {
-      const cpus = uploads.map((u) => u.cpu).filter((c) => c !== null);
-      const cpu = cpus.length === 0 ? "" : `  server CPU ${median(cpus.map((c) => c.all)).toFixed(0)} µs/row (main thread ${median(cpus.map((c) => c.main)).toFixed(0)})`;
-      console.log(`${"median: bulk (CSV)".padEnd(22)} ${bulkRows} rows  ${median(uploads.map((u) => u.rate)).toFixed(0).padStart(7)} rows/s${cpu}`);
+      console.log(`${"median: bulk (CSV)".padEnd(22)} ${bulkRows} rows  ${median(uploads.map((u) => u.rate)).toFixed(0).padStart(7)} rows/s${cpuText(medianCpu(uploads.map((u) => u.cpu)), "row")}`);
     }
   }
 } finally {
