@@ -17,13 +17,26 @@ async function filesOf(dir: string): Promise<Map<string, Uint8Array>> {
 }
 
 /**
+ * `--key <value>` as `--key=<value>`: a base64url key begins with "-" one time in 64, and parseArgs
+ * refuses an option value that looks like an option.
+ */
+function keyJoined(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--key" && i + 1 < args.length) out.push(`--key=${args[++i]}`);
+    else out.push(args[i]);
+  }
+  return out;
+}
+
+/**
  * `virker verify <package-dir>`: checks the manifest and its signature, re-derives every
  * allocation from the revealed seed and the protocol's design, re-runs the analysis from the
  * package's data and compares every number (api/evidence/verify.ts). Prints each mismatch and
  * exits 1 if there is any. `--key` pins the signing key (as served at /v1/keys).
  */
 export async function verify(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { key: { type: "string" } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args: keyJoined(args), options: { key: { type: "string" } }, allowPositionals: true, strict: true });
   if (positionals.length !== 1) {
     io.err(USAGE);
     return 1;

@@ -88,6 +88,11 @@ it("verifies the package of a trial amended partway through enrollment", async (
   expect(r.err).toBe("");
   expect(r.out).toContain("60 allocations re-derived from the seed, each under the protocol version it was made under (version 1: 30, version 2: 30)");
   expect(r.code).toBe(0);
+  // A pinned key may begin with "-" (base64url): it is taken as the key, here a wrong one.
+  const dashed = await verify(dir, `-${e.signer.publicKey.slice(1)}`);
+  expect(dashed.err).not.toMatch(/ambiguous/);
+  expect(dashed.err).toMatch(/^mismatch: .*key/m);
+  expect(dashed.code).toBe(1);
 
   // data.csv claiming another version for an allocation than the versions' sequences give.
   const rows = readFileSync(join(dir, "data.csv"), "utf8").split("\n");
