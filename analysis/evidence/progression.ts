@@ -124,6 +124,7 @@ export function progressionSection(protocol: Protocol, data: ProgressionData, op
       warnings.push(`progression: the effects cannot be estimated on the measurements as they stand: ${error.message}`);
     }
   }
+  warnings.push(...(result?.warnings ?? []));
   for (const m of result?.mixed_model ?? []) if (m.fit.singular) warnings.push(`progression ${m.measure}: the mixed model's random-intercept variance is estimated at zero (singular fit)`);
 
   let milestone: ProgressionSection["milestone"] = null;

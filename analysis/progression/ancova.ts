@@ -125,6 +125,28 @@ export interface ProgressionAncovaOptions {
   level?: number;
 }
 
+/**
+ * Per measure, the arms (of `arms`) with no one measured both at week 0 and at `week`: ANCOVA at
+ * that week has no data for them yet. Measures with every arm measured are left out.
+ */
+export function armsWithoutCompleters(panel: ProgressionPanel, week: number, arms: readonly string[]): { measure: string; arms: string[] }[] {
+  const K = panel.weeks.length;
+  const k0 = panel.weeks.indexOf(0);
+  const kw = panel.weeks.indexOf(week);
+  const out: { measure: string; arms: string[] }[] = [];
+  if (k0 < 0 || kw < 0) return out;
+  for (const measure of panel.measures) {
+    const values = panel.scores[measure];
+    const measured = new Set<string>();
+    for (let i = 0; i < panel.participants.length; i++) {
+      if (!Number.isNaN(values[i * K + k0]) && !Number.isNaN(values[i * K + kw])) measured.add(panel.arm[i]);
+    }
+    const missing = arms.filter((a) => !measured.has(a));
+    if (missing.length > 0) out.push({ measure, arms: missing });
+  }
+  return out;
+}
+
 /** ANCOVA at one planned week for every factor and the total; factors' p-values adjusted per arm. */
 export function progressionAncova(panel: ProgressionPanel, options: ProgressionAncovaOptions): ProgressionEffect[] {
   const K = panel.weeks.length;

@@ -21,8 +21,11 @@
  * Uses every observed measurement (missing at random given the observed ones); participants with
  * only some measurements contribute what they have.
  *
- * Errors (`AnalysisError`): a week or arm without measurements for its effect (the column is a
- * linear combination of the others), and those of `randomInterceptFit`.
+ * A week or an arm × week without measurements (a trial not yet that far, or an arm nobody in which
+ * has reached the week) has no data for its column: the column is dropped and the rest fitted, as
+ * lmer does by default, and its effect is left out (`fit.dropped` names it).
+ *
+ * Errors (`AnalysisError`): those of `randomInterceptFit`.
  *
  * References:
  * - Liang, K.-Y. & Zeger, S. L. (2000). Longitudinal data analysis of continuous and discrete
@@ -47,7 +50,7 @@ export interface ProgressionMixedModelOptions {
 
 export interface ProgressionMixedModel {
   fit: RandomInterceptFit;
-  /** One per non-control arm and effect week, weeks in schedule order, arms within a week. */
+  /** One per non-control arm and effect week with data, weeks in schedule order, arms within a week. */
   effects: ProgressionEffect[];
 }
 
@@ -99,14 +102,15 @@ export function progressionMixedModel(panel: ProgressionPanel, options: Progress
     ...levels.slice(1).map((l) => `stratum${l}`),
     ...effectWeeks.flatMap((k) => arms.map((a) => `${a}:week${panel.weeks[k]}`)),
   ];
-  const fit = randomInterceptFit(y, [...weekCols, ...stratumCols, ...effectCols], ids, { names, outcome: measure, level: options.level });
-  const first = 1 + weekCols.length + stratumCols.length;
+  const fit = randomInterceptFit(y, [...weekCols, ...stratumCols, ...effectCols], ids, { names, outcome: measure, level: options.level, dropAliased: true });
+  const column = new Map(fit.names.map((name, j) => [name, j]));
   const effects: ProgressionEffect[] = [];
-  effectWeeks.forEach((k, e) =>
-    arms.forEach((a, j) => {
-      const est = randomInterceptTerm(fit, first + e * arms.length + j, "mixed_model", options.level, `${a} vs ${options.control}, week ${panel.weeks[k]}`);
+  for (const k of effectWeeks)
+    for (const a of arms) {
+      const j = column.get(`${a}:week${panel.weeks[k]}`);
+      if (j === undefined) continue;
+      const est = randomInterceptTerm(fit, j, "mixed_model", options.level, `${a} vs ${options.control}, week ${panel.weeks[k]}`);
       effects.push({ ...est, measure, week: panel.weeks[k], arm: a, control: options.control, p_adjusted: null, adjustment: null, assumption: ASSUMPTIONS.mixed_model });
-    }),
-  );
+    }
   return { fit, effects };
 }

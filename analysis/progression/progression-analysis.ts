@@ -19,7 +19,7 @@
 import type { Progression } from "../../protocols/progression-schema.ts";
 import { AnalysisError } from "../estimate.ts";
 import { benjaminiHochberg, holm } from "../multiplicity.ts";
-import { progressionAncova } from "./ancova.ts";
+import { armsWithoutCompleters, progressionAncova } from "./ancova.ts";
 import { milestoneTimes, type MilestoneTimes } from "./milestone.ts";
 import { progressionMixedModel } from "./mixed-model.ts";
 import { buildPanel, completeness, type CompletenessRow, type Measurement, type Participant } from "./panel.ts";
@@ -33,8 +33,14 @@ export interface ProgressionAnalysis {
   ancova: ProgressionEffect[];
   mixed_model: { measure: string; effects: ProgressionEffect[]; fit: Pick<RandomInterceptFit, "sigma" | "sd_intercept" | "theta" | "singular" | "n" | "groups" | "reml_criterion"> }[];
   milestone: MilestoneTimes | null;
-  /** The total's effects at the primary week by the first listed estimator (one per non-control arm). */
+  /** The total's effects at the primary week by the first listed estimator (one per non-control arm; none while not estimable). */
   primary: ProgressionEffect[];
+  /**
+   * What could not be estimated on the measurements as they stand, e.g. in an interim analysis a
+   * week nobody (or no one in one arm) has reached yet: ANCOVA skips that week, the mixed model
+   * drops its columns (as lmer does) and estimates the rest.
+   */
+  warnings: string[];
 }
 
 /** Adjusts the factors' p-values (not the total's) within each arm and week. */
@@ -57,6 +63,13 @@ function adjustOverFactors(effects: ProgressionEffect[], method: "holm" | "bh"):
   }
 }
 
+/** "what (measure, measure); what" from [what, measure] pairs: a `what` shared by all `measures` measures stands alone. */
+function grouped(pairs: [string, string][], measures: number): string {
+  const byWhat = new Map<string, string[]>();
+  for (const [what, measure] of pairs) byWhat.set(what, [...(byWhat.get(what) ?? []), measure]);
+  return [...byWhat].map(([what, ms]) => (ms.length === measures ? what : `${what} (${ms.join(", ")})`)).join("; ");
+}
+
 export function analyzeProgression(
   progression: Progression,
   arms: readonly { id: string; control: boolean }[],
@@ -70,16 +83,29 @@ export function analyzeProgression(
   const others = arms.filter((a) => !a.control).map((a) => a.id);
   const { panel, assignment } = buildPanel({ participants, measurements, instrument, schedule });
   const followUps = panel.weeks.filter((w) => w !== 0);
+  const warnings: string[] = [];
   const ancova: ProgressionEffect[] = [];
   if (analysis.estimators.includes("ancova"))
-    for (const week of followUps)
+    for (const week of followUps) {
+      const unmeasured = armsWithoutCompleters(panel, week, [control, ...others]);
+      if (unmeasured.length > 0) {
+        const which = grouped(unmeasured.map((u) => [u.arms.join(", "), u.measure]), panel.measures.length);
+        warnings.push(`progression ANCOVA, week ${week}: not estimated; no one in ${which} measured both at baseline and at week ${week} yet`);
+        continue;
+      }
       ancova.push(...progressionAncova(panel, { week, control, arms: others, multiplicity: analysis.multiplicity, level: options.level }));
+    }
   const mixed: ProgressionAnalysis["mixed_model"] = [];
+  const dropped: [string, string][] = [];
   if (analysis.estimators.includes("mixed_model")) {
     for (const measure of panel.measures) {
       const { fit, effects } = progressionMixedModel(panel, { control, arms: others, measure, baseline: analysis.baseline, level: options.level });
       const { sigma, sd_intercept, theta, singular, n, groups, reml_criterion } = fit;
       mixed.push({ measure, effects, fit: { sigma, sd_intercept, theta, singular, n, groups, reml_criterion } });
+      if (fit.dropped.length > 0) dropped.push([fit.dropped.join(", "), measure]);
+    }
+    if (dropped.length > 0) {
+      warnings.push(`progression mixed model: no measurements yet for ${grouped(dropped, panel.measures.length)}; those effects are not estimated (columns dropped, as lmer does)`);
     }
     adjustOverFactors(mixed.flatMap((m) => m.effects), analysis.multiplicity);
   }
@@ -96,5 +122,6 @@ export function analyzeProgression(
     mixed_model: mixed,
     milestone,
     primary: pool.filter((e) => e.measure === TOTAL && e.week === analysis.primary_week),
+    warnings,
   };
 }

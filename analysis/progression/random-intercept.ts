@@ -30,8 +30,13 @@
  * larger of the two. t statistics, p-values and CIs use these df, as `summary(lme(...))$tTable`
  * and `intervals(lme(...))`. (lme4 reports no df.)
  *
+ * A column that is a linear combination of the earlier ones (no data to estimate it: an arm not yet
+ * measured at a week) is an error by default; with `dropAliased` it is dropped and the rest fitted,
+ * as lmer's default `check.rankX = "message+drop.cols"` does (R's pivoted QR, tol 1e-7, keeps the
+ * earlier of two dependent columns; so does the Cholesky here), and `dropped` names it.
+ *
  * Errors (`AnalysisError`): unequal lengths, a missing or non-finite value (column and row named),
- * a column that is a linear combination of others (named), fewer rows than coefficients + 1, every
+ * an aliased column (named; unless `dropAliased`), fewer rows than coefficients + 1, every
  * participant measured once (σ_b and σ are then not identified; lme4 refuses it too).
  *
  * References:
@@ -56,6 +61,8 @@ export interface RandomInterceptOptions {
   /** Name of the outcome, for messages. */
   outcome?: string;
   level?: number;
+  /** Drop columns that are linear combinations of earlier ones and fit the rest (lmer's default), instead of refusing. */
+  dropAliased?: boolean;
 }
 
 export interface RandomInterceptFit {
@@ -81,6 +88,8 @@ export interface RandomInterceptFit {
   groups: number;
   /** θ̂ = 0: the random intercept's variance is estimated at zero. */
   singular: boolean;
+  /** Columns dropped as linear combinations of earlier ones (`dropAliased`); not in `names`. */
+  dropped: string[];
   /** Criterion evaluations. */
   evaluations: number;
   warnings: string[];
@@ -172,6 +181,12 @@ interface Evaluation {
   r: number;
 }
 
+/** "outcome: column(s) … is (are) a linear combination(s) of the others (no data to estimate it (them)", to be closed by the caller. */
+function aliased(outcome: string, dropped: string[]): string {
+  const many = dropped.length > 1;
+  return `${outcome}: column${many ? "s" : ""} ${dropped.join(", ")} ${many ? "are linear combinations" : "is a linear combination"} of the others (no data to estimate ${many ? "them" : "it"}`;
+}
+
 /**
  * The profiled REML criterion d(θ) and the GLS quantities at θ. M(γ) has full rank for every
  * finite γ when X has; a loss of rank at an extreme θ of the search grid is rounding, and such a
@@ -195,10 +210,7 @@ function evaluate(suff: Sufficient, theta: number, names: string[], outcome: str
   }
   const chol = cholesky(M, p);
   if (chol.rank < p && !strict) return { criterion: Infinity, beta: new Float64Array(p), M, r: NaN };
-  if (chol.rank < p) {
-    const dropped = names.filter((_, j) => !chol.kept[j]);
-    throw new AnalysisError(`${outcome}: column${dropped.length > 1 ? "s" : ""} ${dropped.join(", ")} ${dropped.length > 1 ? "are linear combinations" : "is a linear combination"} of the others (no data to estimate ${dropped.length > 1 ? "them" : "it"}?)`);
-  }
+  if (chol.rank < p) throw new AnalysisError(`${aliased(outcome, names.filter((_, j) => !chol.kept[j]))}?)`);
   const beta = choleskySolve(chol, b);
   let r = q;
   for (let a = 0; a < p; a++) r -= b[a] * beta[a];
@@ -334,7 +346,16 @@ export function randomInterceptFit(
   const G = levels.length;
   if (G === n) throw new AnalysisError(`${outcome}: every participant has a single measurement; the random intercept cannot be told apart from the residual`);
   const { suff, within } = sufficient(y, columns, codes, G, names, outcome);
-  evaluate(suff, 0, names, outcome); // X must have full rank: named here if not
+  const rankX = cholesky(suff.A, p);
+  if (rankX.rank < p) {
+    const dropped = names.filter((_, j) => !rankX.kept[j]);
+    if (!options.dropAliased || !rankX.kept[0]) throw new AnalysisError(`${aliased(outcome, dropped)}?)`);
+    const keep = (_: unknown, j: number) => rankX.kept[j + 1] === 1;
+    const fit = randomInterceptFit(y, columns.filter(keep), groups, { ...options, names: names.slice(1).filter(keep), dropAliased: false });
+    fit.dropped = dropped;
+    fit.warnings.push(`${aliased(outcome, dropped)}); dropped from the model`);
+    return fit;
+  }
   let evaluations = 0;
   const d = (theta: number) => {
     evaluations++;
@@ -382,6 +403,7 @@ export function randomInterceptFit(
     n,
     groups: G,
     singular,
+    dropped: [],
     evaluations,
     warnings,
   };

@@ -124,6 +124,22 @@ describe("progression section, against the progression analysis", () => {
     expect(EvidenceSchema.shape.progression.parse(plain(s))).toBeDefined();
   });
 
+  it("an interim look (nobody at week 52 yet): the effects so far, no primary result, warnings that say why", () => {
+    const early = progressionSection(protocol, { participants: data.participants, measurements: data.measurements.filter((m) => m.day < 40 * 7) });
+    expect(early.primary).toEqual([]);
+    expect(early.ancova).toEqual([]); // only the primary week's ANCOVA is carried, and week 52 is not reached
+    expect(new Set(early.mixed_model.map((e) => e.week))).toEqual(new Set(protocol.progression!.schedule.map((w) => w.week).filter((w) => w > 0 && w < 52)));
+    expect(early.warnings.filter((w) => w.startsWith("progression ANCOVA, week 52: not estimated"))).toHaveLength(1);
+    expect(early.warnings).toContain(
+      "progression ANCOVA, week 78: not estimated; no one in usual, ips, ips_e measured both at baseline and at week 78 yet",
+    );
+    expect(early.warnings).toContain(
+      "progression mixed model: no measurements yet for week52, week78, ips:week52, ips_e:week52, ips:week78, ips_e:week78; those effects are not estimated (columns dropped, as lmer does)",
+    );
+    expect(early.statements.filter((x) => x.kind === "total")).toEqual([]);
+    expect(EvidenceSchema.shape.progression.parse(plain(early))).toBeDefined();
+  });
+
   it("carries the analysis's completeness, and trajectories whose n agrees with it", () => {
     const { panel } = buildPanel({ participants: data.participants, measurements: data.measurements, instrument: protocol.progression!.instrument, schedule: protocol.progression!.schedule });
     const expected = completeness(panel).map((r) => ({ arm: r.arm, week: r.week, expected: r.randomized, measured: r.measured, share: r.share }));

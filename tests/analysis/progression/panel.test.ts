@@ -90,7 +90,7 @@ describe("the panel: oriented scores, totals, completeness", () => {
     expect(() => buildPanel({ ...base, measurements: [{ participant: "p9", day: 0, scores: { health: 2 } }] })).toThrow(/p9, who is not among the randomized/);
   });
 
-  it("the mixed model names a week with no measurements in an arm, and an arm it was not told about", () => {
+  it("the mixed model drops and names a week with no measurements in an arm (as lmer), and refuses an arm it was not told about", () => {
     const { panel } = buildPanel({
       participants: [{ id: "p1", arm: "usual" }, { id: "p2", arm: "mentor" }, { id: "p3", arm: "usual" }],
       measurements: [
@@ -103,7 +103,11 @@ describe("the panel: oriented scores, totals, completeness", () => {
       instrument,
       schedule,
     });
-    expect(() => progressionMixedModel(panel, { control: "usual" })).toThrow(/mentor:week13 is a linear combination/);
+    const { fit, effects } = progressionMixedModel(panel, { control: "usual" });
+    expect(fit.dropped).toEqual(["mentor:week13"]);
+    expect(fit.names).toEqual(["(Intercept)", "week13"]);
+    expect(effects).toEqual([]);
+    expect(fit.warnings.join("\n")).toMatch(/mentor:week13 is a linear combination of the others \(no data to estimate it\); dropped from the model/);
     expect(() => progressionMixedModel(panel, { control: "usual", arms: [] })).toThrow(/arm mentor is neither the control nor among the arms/);
   });
 });

@@ -88,3 +88,29 @@ describe("the protocol's progression plan on the reference data", () => {
     expectClose(mixedFirst.primary[0]!.estimate, r.mixed_model_total.estimate[10], 1e-8);
   });
 });
+
+describe("an interim look: nobody at week 52 yet, no one in ips_e measured at week 26", () => {
+  // Week windows: 26 ± 6 weeks and 52 ± 8 weeks, in days from enrollment.
+  const arm = new Map(participants.map((p) => [p.id, p.arm]));
+  const interim = measurements.filter((m) => m.day < 44 * 7 && !(arm.get(m.participant) === "ips_e" && m.day > 20 * 7));
+  const out = analyzeProgression(progression(["ancova", "mixed_model"]), arms, participants, interim);
+  const full = analyzeProgression(progression(["ancova", "mixed_model"]), arms, participants, measurements);
+
+  it("ANCOVA where every arm has completers (week 13, unchanged), the other weeks named in warnings", () => {
+    expect(new Set(out.ancova.map((e) => e.week))).toEqual(new Set([13]));
+    expect(out.ancova).toEqual(full.ancova.filter((e) => e.week === 13));
+    expect(out.warnings.slice(0, 2)).toEqual([
+      "progression ANCOVA, week 26: not estimated; no one in ips_e measured both at baseline and at week 26 yet",
+      "progression ANCOVA, week 52: not estimated; no one in usual, ips, ips_e measured both at baseline and at week 52 yet",
+    ]);
+  });
+
+  it("the mixed model fits the weeks with data and drops the rest, as lmer; no primary result yet", () => {
+    const total = out.mixed_model.find((m) => m.measure === "total")!;
+    expect(total.effects.map((e) => [e.arm, e.week])).toEqual([["ips", 13], ["ips_e", 13], ["ips", 26]]);
+    expect(out.warnings[2]).toBe("progression mixed model: no measurements yet for week52, ips_e:week26, ips:week52, ips_e:week52; those effects are not estimated (columns dropped, as lmer does)");
+    expect(out.warnings).toHaveLength(3);
+    expect(out.primary).toEqual([]);
+    expect(full.warnings).toEqual([]);
+  });
+});

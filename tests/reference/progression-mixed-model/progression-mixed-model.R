@@ -29,16 +29,20 @@ X <- data.frame(w13 = as.numeric(d$week == 13), w26 = as.numeric(d$week == 26), 
 for (a in c("ips", "ips_e")) for (w in weeks) X[[sprintf("%s_w%d", a, w)]] <- as.numeric(d$arm == a & d$week == w)
 dd <- cbind(d, X)
 
-fit_both <- function(cols) {
+# lmer drops columns with no data to estimate them (its default check.rankX = "message+drop.cols");
+# lme cannot, so it is given the columns lmer kept.
+fit_both <- function(cols, data = dd) {
   f <- as.formula(paste("total ~", paste(cols, collapse = " + ")))
-  m1 <- lmer(update(f, . ~ . + (1 | id)), data = dd, REML = TRUE,
+  m1 <- lmer(update(f, . ~ . + (1 | id)), data = data, REML = TRUE,
              control = lmerControl(optimizer = "nloptwrap", optCtrl = list(xtol_abs = 1e-14, ftol_abs = 1e-16, xtol_rel = 1e-14, maxeval = 1e5)))
-  m2 <- lme(f, random = ~ 1 | id, data = dd, method = "REML",
+  kept <- setdiff(names(fixef(m1)), "(Intercept)")
+  m2 <- lme(as.formula(paste("total ~", paste(kept, collapse = " + "))), random = ~ 1 | id, data = data, method = "REML",
             control = lmeControl(tolerance = 1e-14, msTol = 1e-14, niterEM = 500, msMaxIter = 500, maxIter = 500))
   tt <- summary(m2)$tTable
   vc <- as.data.frame(VarCorr(m1))
   list(
     names = names(fixef(m1)),
+    dropped = as.list(setdiff(cols, kept)),
     lmer = list(estimate = unname(fixef(m1)), std_error = unname(sqrt(diag(as.matrix(vcov(m1))))),
                 sigma = sigma(m1), sd_intercept = vc$sdcor[vc$grp == "id"], theta = unname(getME(m1, "theta")),
                 reml_criterion = unname(REMLcrit(m1)), n = nobs(m1), groups = unname(ngrps(m1))),
@@ -55,5 +59,8 @@ out <- list(source = paste0(dir, "progression-mixed-model.R"), R = R.version.str
   lme4 = as.character(packageVersion("lme4")), nlme = as.character(packageVersion("nlme")),
   constrained = fit_both(c(base, arm_weeks(c(13, 26, 52)))),
   constrained_strata = fit_both(c(base, "site751", "site851", arm_weeks(c(13, 26, 52)))),
-  unconstrained_strata = fit_both(c(base, "site751", "site851", arm_weeks(weeks))))
+  unconstrained_strata = fit_both(c(base, "site751", "site851", arm_weeks(weeks))),
+  # An interim look: nobody has reached week 52 yet, and no one in ips_e has been measured at week 26.
+  interim = fit_both(c(base, "site751", "site851", arm_weeks(c(13, 26, 52))),
+                     dd[dd$week != 52 & !(dd$arm == "ips_e" & dd$week == 26), ]))
 write_json(out, paste0(dir, "expected.json"), auto_unbox = TRUE, digits = NA, pretty = TRUE)
