@@ -13,7 +13,7 @@
 import type { Context, Hono } from "hono";
 import type { Arm, Outcome, Protocol } from "../../protocols/index.ts";
 import { ApiError } from "../errors.ts";
-import { auditParticipantRead, participantInScope, scopeOf } from "../routes/participant-access.ts";
+import { auditParticipantRead, participantInScope, participantScopeOf } from "../routes/participant-access.ts";
 import type { EnrollmentRecord, TrialRecord } from "../store/store.ts";
 import { callApi } from "./api-call.ts";
 import { FieldError, formStrings, type FieldErrors, type FormValues } from "./baseline-form.tsx";
@@ -299,7 +299,7 @@ export function participantPages(pages: Hono<PageEnv>, api: ApiApp): void {
       throw new PageError(404, "Deltageren findes ikke på dit sted", "No such participant at your site");
     });
     await auditParticipantRead(deps, session.principal, record.id, participant.publicId);
-    const withdrawals = (await deps.store.listWithdrawals(record.id, scopeOf(session.principal))).filter((w) => w.publicId === participant.publicId);
+    const withdrawals = await deps.store.listWithdrawals(record.id, participantScopeOf(session.principal, participant.publicId));
     noStore(c);
     return c.html(
       <ParticipantPage

@@ -20,7 +20,7 @@ import type { Progression } from "../../protocols/progression-schema.ts";
 import type { Deps } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { participantProgression, type ProgressionView } from "../routes/progression.ts";
-import { auditParticipantRead, participantInScope, scopeOf } from "../routes/participant-access.ts";
+import { auditParticipantRead, participantInScope, participantScopeOf } from "../routes/participant-access.ts";
 import type { EnrollmentRecord, TrialRecord } from "../store/store.ts";
 import { callApi } from "./api-call.ts";
 import { FieldError, formStrings, type FieldErrors, type FormValues } from "./baseline-form.tsx";
@@ -48,9 +48,9 @@ const SCORED_BY_LABEL = {
 /** The participant's measurements in force (null when the protocol has no instrument). */
 export async function progressionViewOf(deps: Deps, trialId: string, protocol: Protocol, session: Session, participant: EnrollmentRecord): Promise<ProgressionView | null> {
   if (!protocol.progression) return null;
-  const scope = scopeOf(session.principal);
+  const scope = participantScopeOf(session.principal, participant.publicId);
   const [rows, withdrawals] = await Promise.all([deps.store.listOutcomes(trialId, scope), deps.store.listWithdrawals(trialId, scope)]);
-  const own = withdrawals.filter((w) => w.publicId === participant.publicId).map((w) => w.effective).sort();
+  const own = withdrawals.map((w) => w.effective).sort();
   return participantProgression(protocol.progression, participant, rows, own[0] ?? null);
 }
 

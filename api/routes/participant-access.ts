@@ -8,11 +8,14 @@ import { actorOf, type Deps } from "../context.ts";
 import { protocolOfVersion } from "../enrollment/service.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { PUBLIC_ID_RE } from "../pseudonym.ts";
-import { ALL_SITES, siteScope, StoreError, type AuditEntry, type EnrollmentRecord, type ReadScope, type TrialBatch, type TrialRecord } from "../store/store.ts";
+import { ALL_SITES, participantScope, siteScope, StoreError, type AuditEntry, type EnrollmentRecord, type ReadScope, type TrialBatch, type TrialRecord } from "../store/store.ts";
 import type { Principal } from "../tokens.ts";
 
 /** The caller's read scope: own site for a municipality, everything for the agency and researchers. */
 export const scopeOf = (principal: Principal): ReadScope => (principal.role === "municipality" ? siteScope(principal.site!) : ALL_SITES);
+
+/** The caller's read scope narrowed to one participant: a page or check about one person reads that person's rows only. */
+export const participantScopeOf = (principal: Principal, publicId: string): ReadScope => participantScope(scopeOf(principal), publicId);
 
 /** The trial and its current protocol; 404 if there is no such trial. */
 export async function trialWithProtocol(deps: Deps, trialId: string): Promise<{ record: TrialRecord; protocol: Protocol; version: number }> {

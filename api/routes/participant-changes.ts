@@ -16,7 +16,7 @@ import { TARGET_GROUPS } from "../../protocols/schema.ts";
 import { validateCovariates, type CovariateValue } from "../../protocols/index.ts";
 import { actorOf, requireRole, type AppEnv } from "../context.ts";
 import { ApiError, bilingual } from "../errors.ts";
-import { appendBatch, participantInScope, participantTarget, scopeOf, trialWithProtocol } from "./participant-access.ts";
+import { appendBatch, participantInScope, participantTarget, participantScopeOf, trialWithProtocol } from "./participant-access.ts";
 import { json, TrialParam, WriteErrorResponses } from "./shared.ts";
 
 const ParticipantId = z.string().min(1).max(40).openapi({ description: "The per-trial public participant id", example: "p-abcd-efgh-jkmn-pqrs" });
@@ -62,7 +62,7 @@ export function participantChangeRoutes(app: OpenAPIHono<AppEnv>): void {
           { path: "effective", message: `tidligst ${participant.enrolledAt.slice(0, 10)} / at the earliest ${participant.enrolledAt.slice(0, 10)}` },
         ]);
       }
-      const earlier = (await deps.store.listWithdrawals(trialId, scopeOf(principal))).some((w) => w.publicId === participant.publicId);
+      const earlier = (await deps.store.listWithdrawals(trialId, participantScopeOf(principal, participant.publicId))).length > 0;
       if (earlier) throw new ApiError(409, "conflict", "deltageren er allerede udtrådt / the participant is already withdrawn");
       const at = deps.clock().toISOString();
       await appendBatch(deps, trialId, {
@@ -94,8 +94,8 @@ export function participantChangeRoutes(app: OpenAPIHono<AppEnv>): void {
       }
       // The baseline as it stands (as entered, then earlier corrections), then this correction.
       const current: Record<string, CovariateValue> = { ...(participant.baseline as Record<string, CovariateValue>) };
-      for (const earlier of await deps.store.listBaselineCorrections(trialId, scopeOf(principal))) {
-        if (earlier.publicId === participant.publicId) Object.assign(current, earlier.baseline);
+      for (const earlier of await deps.store.listBaselineCorrections(trialId, participantScopeOf(principal, participant.publicId))) {
+        Object.assign(current, earlier.baseline);
       }
       const next = { ...current, ...body.baseline };
       const { target_group: targetGroup, ...covariates } = next;
@@ -132,7 +132,7 @@ export function participantChangeRoutes(app: OpenAPIHono<AppEnv>): void {
       const body = c.req.valid("json");
       await trialWithProtocol(deps, trialId);
       const participant = await participantInScope(deps, trialId, principal, body.participant_id);
-      const earlier = (await deps.store.listErrorFlags(trialId, scopeOf(principal))).some((f) => f.publicId === participant.publicId);
+      const earlier = (await deps.store.listErrorFlags(trialId, participantScopeOf(principal, participant.publicId))).length > 0;
       if (earlier) throw new ApiError(409, "conflict", "deltageren er allerede markeret / the participant is already flagged");
       const at = deps.clock().toISOString();
       await appendBatch(deps, trialId, {

@@ -37,7 +37,7 @@ import {
 } from "../progression/measurements.ts";
 import { PUBLIC_ID_RE } from "../pseudonym.ts";
 import type { EnrollmentRecord, OutcomeValue } from "../store/store.ts";
-import { appendBatch, auditParticipantRead, participantInScope, participantTarget, scopeOf, trialWithProtocol } from "./participant-access.ts";
+import { appendBatch, auditParticipantRead, participantInScope, participantTarget, participantScopeOf, scopeOf, trialWithProtocol } from "./participant-access.ts";
 import { ErrorResponses, json, TrialParam, WriteErrorResponses } from "./shared.ts";
 
 /** Most measurements in one request (each is written with its audit entry). */
@@ -313,7 +313,7 @@ export function progressionRoutes(app: OpenAPIHono<AppEnv>): void {
       const { protocol } = await trialWithProtocol(deps, trialId);
       const progression = progressionOf(protocol);
       const participant = await participantInScope(deps, trialId, principal, publicId);
-      const scope = scopeOf(principal);
+      const scope = participantScopeOf(principal, participant.publicId);
       const [rows, withdrawals] = await Promise.all([deps.store.listOutcomes(trialId, scope), deps.store.listWithdrawals(trialId, scope)]);
       await auditParticipantRead(deps, principal, trialId, participant.publicId, "progression.read");
       const answer = participantProgression(progression, participant, rows, withdrawalDays(withdrawals).get(participant.publicId) ?? null);

@@ -72,12 +72,22 @@ function enrollmentOf(row: DuckDBValue[]): EnrollmentRecord {
   };
 }
 
-/** `AND site = $n` for a site scope; the parameter list gets the site appended. */
-function scoped(scope: ReadScope, params: DuckDBValue[], column = "site"): string {
+/**
+ * `AND site = $n` for a site scope and `AND public_id = $m` for one participant (columns of the
+ * enrollments table, behind `prefix`); the parameter list gets their values appended.
+ */
+function scoped(scope: ReadScope, params: DuckDBValue[], prefix = ""): string {
   const s = validateScope(scope);
-  if (s.kind === "all") return "";
-  params.push(s.site);
-  return ` AND ${column} = $${params.length}`;
+  let sql = "";
+  if (s.kind === "site") {
+    params.push(s.site);
+    sql += ` AND ${prefix}site = $${params.length}`;
+  }
+  if (s.participant !== undefined) {
+    params.push(s.participant);
+    sql += ` AND ${prefix}public_id = $${params.length}`;
+  }
+  return sql;
 }
 
 export async function queryEnrollment(
@@ -120,7 +130,7 @@ export async function countEnrollments(conn: DuckDBConnection, trialId: string, 
 /** Rows of a participant-linked table, scoped through the participant's enrollment site. */
 async function queryLinked(conn: DuckDBConnection, table: string, columns: string, trialId: string, scope: ReadScope): Promise<DuckDBValue[][]> {
   const params: DuckDBValue[] = [trialId];
-  const where = scoped(scope, params, "e.site");
+  const where = scoped(scope, params, "e.");
   const cols = columns.split(",").map((c) => `t.${c.trim()}`).join(", ");
   const r = await conn.runAndReadAll(
     `SELECT ${cols} FROM ${table} t JOIN enrollments e ON e.trial_id = t.trial_id AND e.public_id = t.public_id WHERE t.trial_id = $1${where} ORDER BY t.entry, t.ord`,

@@ -98,12 +98,22 @@ function enrollmentOf(row: unknown[]): EnrollmentRecord {
   };
 }
 
-/** `AND <column> = ?` for a site scope, with the site pushed onto the bindings. */
-function scoped(scope: ReadScope, bindings: unknown[], column = "site"): string {
+/**
+ * `AND site = ?` for a site scope and `AND public_id = ?` for one participant (columns of the
+ * enrollments table, behind `prefix`), with their values pushed onto the bindings.
+ */
+function scoped(scope: ReadScope, bindings: unknown[], prefix = ""): string {
   const s = validateScope(scope);
-  if (s.kind === "all") return "";
-  bindings.push(s.site);
-  return ` AND ${column} = ?`;
+  let sql = "";
+  if (s.kind === "site") {
+    bindings.push(s.site);
+    sql += ` AND ${prefix}site = ?`;
+  }
+  if (s.participant !== undefined) {
+    bindings.push(s.participant);
+    sql += ` AND ${prefix}public_id = ?`;
+  }
+  return sql;
 }
 
 export class TrialStoreObject<Env = unknown> extends DurableObject<Env> {
@@ -291,7 +301,7 @@ export class TrialStoreObject<Env = unknown> extends DurableObject<Env> {
   /** Rows of a participant-linked table, scoped through the participant's enrollment site. */
   private linked(trialId: string, table: string, columns: string[], scope: ReadScope): unknown[][] {
     const bindings: unknown[] = [];
-    const scope_ = scoped(scope, bindings, "e.site");
+    const scope_ = scoped(scope, bindings, "e.");
     if (!this.exists(trialId)) return [];
     const cols = columns.map((c) => `t.${c}`).join(", ");
     return [

@@ -156,9 +156,14 @@ export interface TokenRecord {
 export type NewToken = Omit<TokenRecord, "revokedAt" | "revokeReason">;
 
 /** Which participants a read may see. Required on every participant read so that no route forgets it. */
-export type ReadScope = { kind: "all" } | { kind: "site"; site: string };
+export type ReadScope = ({ kind: "all" } | { kind: "site"; site: string }) & {
+  /** Only this participant's rows (a public id), within the scope: one person's page reads one person's rows. */
+  participant?: string;
+};
 export const ALL_SITES: ReadScope = Object.freeze({ kind: "all" });
 export const siteScope = (site: string): ReadScope => ({ kind: "site", site });
+/** The scope narrowed to one participant (still within its site, if it has one). */
+export const participantScope = (scope: ReadScope, publicId: string): ReadScope => ({ ...scope, participant: publicId });
 
 export interface Page {
   /** Only rows with a sequence (enrollments) or seq (audit) greater than this. */

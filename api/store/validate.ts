@@ -314,10 +314,8 @@ export function validatePage(page: Page | undefined): { after: number; limit: nu
 }
 
 export function validateScope(scope: ReadScope): ReadScope {
-  if (scope?.kind === "all") return scope;
-  if (scope?.kind === "site") {
-    assertIdent(scope.site, "scope site");
-    return scope;
-  }
-  throw invalid("invalid read scope; not {kind: all} or {kind: site, site}");
+  if (scope?.kind !== "all" && scope?.kind !== "site") throw invalid("invalid read scope; not {kind: all} or {kind: site, site}");
+  if (scope.kind === "site") assertIdent(scope.site, "scope site");
+  if (scope.participant !== undefined) publicIdOf(scope.participant, "scope participant");
+  return scope;
 }

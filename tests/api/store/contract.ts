@@ -11,6 +11,7 @@ import { pseudonymize, pseudonymKey, publicParticipantId } from "../../../api/ps
 import { authenticate, createToken, revokeToken } from "../../../api/tokens.ts";
 import {
   ALL_SITES,
+  participantScope,
   siteScope,
   StoreError,
   type EnrollmentRecord,
@@ -378,12 +379,36 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
           expect(await store.findEnrollment("t1", { publicId: mine[0].publicId }, scope)).toEqual(mine[0]);
         }
         expect(await store.listEnrollments("t1", siteScope("nowhere"))).toEqual([]);
+
+        // One participant's rows: within its site, none through another site, everyone's through "all".
+        const one = rows[4];
+        const other = SITES.find((s) => s !== one.site)!;
+        for (const scope of [participantScope(siteScope(one.site), one.publicId), participantScope(ALL_SITES, one.publicId)]) {
+          expect(await store.listEnrollments("t1", scope)).toEqual([one]);
+          expect(await store.countEnrollments("t1", scope)).toBe(1);
+          for (const list of [
+            await store.listWithdrawals("t1", scope),
+            await store.listOutcomes("t1", scope),
+            await store.listBaselineCorrections("t1", scope),
+            await store.listErrorFlags("t1", scope),
+          ]) {
+            expect(list.map((r) => r.publicId)).toEqual([one.publicId]);
+          }
+          expect(await store.findEnrollment("t1", { publicId: one.publicId }, scope)).toEqual(one);
+          expect(await store.findEnrollment("t1", { publicId: rows[5].publicId }, scope)).toBeNull();
+        }
+        const elsewhere = participantScope(siteScope(other), one.publicId);
+        expect(await store.listEnrollments("t1", elsewhere)).toEqual([]);
+        expect(await store.listOutcomes("t1", elsewhere)).toEqual([]);
+        expect(await store.listWithdrawals("t1", elsewhere)).toEqual([]);
       }));
 
       it("refuses a malformed scope instead of reading everything", withStore(async ({ store }) => {
         await store.createTrial(newTrial("t1"), [draft("trial.create", "trial:t1")]);
         await expectStoreError(store.listEnrollments("t1", { kind: "site" } as never), "invalid");
         await expectStoreError(store.listEnrollments("t1", undefined as never), "invalid");
+        await expectStoreError(store.listOutcomes("t1", { kind: "all", participant: "" }), "invalid");
+        await expectStoreError(store.listOutcomes("t1", { kind: "all", participant: 7 } as never), "invalid");
       }));
     });
 
