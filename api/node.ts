@@ -13,7 +13,7 @@ import { keyFingerprint } from "./pseudonym.ts";
 import { DirectoryEvidenceRepository } from "./evidence/repository-node.ts";
 import { parallelRandomizationCounts } from "./evidence/ri-parallel-node.ts";
 import { loadSigningKey } from "./evidence/signing-key-node.ts";
-import { openDuckDbStore } from "./store/duckdb.ts";
+import { openDuckDbStore, type DuckDbStore } from "./store/duckdb.ts";
 
 export interface NodeServerOptions {
   port: number;
@@ -28,6 +28,8 @@ export interface NodeServerOptions {
   codebook?: string;
   /** The server's clock (default the system clock); the demo runs on simulated time. */
   clock?: () => Date;
+  /** An opened store to serve instead of opening `db` (which still places the key files); closed with the server. */
+  store?: DuckDbStore;
 }
 
 export interface RunningServer {
@@ -40,7 +42,7 @@ export interface RunningServer {
 export async function startNodeServer(options: NodeServerOptions): Promise<RunningServer> {
   const db = options.db ?? "data/virker.duckdb";
   if (db !== ":memory:") mkdirSync(dirname(db), { recursive: true });
-  const store = await openDuckDbStore({ path: db });
+  const store = options.store ?? (await openDuckDbStore({ path: db }));
   const { key } = loadPseudonymKey({ keyFile: options.keyFile ?? (db === ":memory:" ? "data/pseudonym.key" : `${dirname(db)}/pseudonym.key`) });
   await store.bindKeyFingerprint(keyFingerprint(key));
   const codebook = await loadCodebookFile(options.codebook ?? DEFAULT_CODEBOOK_PATH);

@@ -1,7 +1,7 @@
 /**
  * Enrollments per second through HTTP, next to a bare Hono route in the same run (the ceiling).
  *
- *   npx tsx bench/enroll.ts [--seconds 5] [--runs 3] [--connections 8,16,32,64] [--bulk-rows 10000,100000] [--cpu-prof DIR]
+ *   npx tsx bench/enroll.ts [--seconds 5] [--runs 3] [--connections 8,16,32,64] [--bulk-rows 10000,100000] [--cpu-prof DIR] [--without-store-write]
  *
  * Both servers run as child processes on 127.0.0.1; this process is the load generator (keep-alive
  * connections, one request in flight per connection). The enrollment server writes to a fresh
@@ -13,6 +13,9 @@
  * checked to be enrolled.
  * Each measurement runs `--runs` times (bare route and enrollment alternating) and a `median` line
  * follows: on a shared machine one run's rate moves by a quarter or more.
+ * `--without-store-write` (a diagnostic; nothing is durable) runs the same against a server whose
+ * store validates each batch write and skips it (bench/enroll-server.ts): set beside a normal run, it
+ * splits an enrollment's cost into the DuckDB write and everything else.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -22,7 +25,19 @@ import { parseArgs } from "node:util";
 import { main } from "../api/cli/main.ts";
 import { load, nextCpr, quantile, type Run } from "./http-load.ts";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" }, runs: { type: "string", default: "3" }, connections: { type: "string", default: "8,16,32,64" }, "bulk-rows": { type: "string", default: "10000,100000" }, "cpu-prof": { type: "string" } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "5" },
+    runs: { type: "string", default: "3" },
+    connections: { type: "string", default: "8,16,32,64" },
+    "bulk-rows": { type: "string", default: "10000,100000" },
+    "cpu-prof": { type: "string" },
+    "without-store-write": { type: "boolean", default: false },
+  },
+});
+const skipWrite = values["without-store-write"];
+/** What the enrollment lines measure. */
+const ENROLLMENT = skipWrite ? "no store write" : "durable enrollment";
 const seconds = Number(values.seconds);
 const runs = Math.max(1, Number(values.runs));
 const connectionCounts = values.connections!.split(",").filter(Boolean).map(Number);
@@ -136,7 +151,8 @@ try {
   for (const site of SITES) siteTokens.set(site, await cli(["token", "create", "--db", db, "--role", "municipality", "--site", site, "--name", `bench ${site}`]));
   // --cpu-prof DIR: the enrollment server writes a V8 CPU profile there when it stops.
   const profile = values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`] : [];
-  const port = await start([...profile, "api/cli/virker.mjs", "serve", "--db", db, "--port", "0", "--protocols", protocols]);
+  const server = skipWrite ? ["--import", "tsx", "bench/enroll-server.ts", "--db", db] : ["api/cli/virker.mjs", "serve", "--db", db, "--port", "0"];
+  const port = await start([...profile, ...server, "--protocols", protocols]);
   const barePort = await start(["--import", "tsx", "bench/bare-hono.ts"]);
   const post = async (path: string, body: unknown) =>
     (await fetch(`http://127.0.0.1:${port}${path}`, { method: "POST", headers: { authorization: `Bearer ${agency}`, "content-type": "application/json" }, body: JSON.stringify(body) })).status;
@@ -155,6 +171,7 @@ try {
     await load(port, 2, 8, enrollment, [201]);
   }
   console.log(`# ${seconds} s per run, ${runs} run(s) each, after a warm-up; machine load average at start: ${(await import("node:os")).loadavg()[0].toFixed(2)}`);
+  if (skipWrite) console.log("# DIAGNOSTIC: the store validates each batch write and skips it; nothing is durable (bench/enroll-server.ts)");
   for (const connections of connectionCounts) {
     const bares: Measured[] = [];
     const enrolls: Measured[] = [];
@@ -166,13 +183,13 @@ try {
       const cpu0 = cpuSeconds(children[0].pid);
       const run = await load(port, seconds, connections, enrollment, [201]);
       enrolls.push(measured(run, cpu0, cpuSeconds(children[0].pid)));
-      report("durable enrollment", connections, enrolls[r]);
+      report(ENROLLMENT, connections, enrolls[r]);
     }
     const bare = medianOf(bares);
     const enroll = medianOf(enrolls);
     if (runs > 1) {
       report("median: bare route", connections, bare);
-      report("median: enrollment", connections, enroll);
+      report(`median: ${skipWrite ? "no store write" : "enrollment"}`, connections, enroll);
     }
     console.log(`${"".padEnd(22)}     enrollment / bare route = ${(enroll.rate / bare.rate).toFixed(3)}${runs > 1 ? " (medians)" : ""}`);
   }
@@ -205,10 +222,10 @@ try {
       if (res.status !== 200 || answer.enrolled !== bulkRows) throw new Error(`bulk upload: ${res.status}, ${answer.enrolled} of ${bulkRows} enrolled, ${answer.failed} failed`);
       const result = { rate: bulkRows / elapsed, cpu: cpuPer(cpu0, cpuSeconds(children[0].pid), bulkRows) };
       uploads.push(result);
-      console.log(`${"bulk enrollment (CSV)".padEnd(22)} ${bulkRows} rows, ${(csv.length / 1048576).toFixed(1)} MiB  ${elapsed.toFixed(2)} s  ${result.rate.toFixed(0).padStart(7)} rows/s${cpuText(result.cpu, "row")}`);
+      console.log(`${(skipWrite ? "bulk, no store write" : "bulk enrollment (CSV)").padEnd(22)} ${bulkRows} rows, ${(csv.length / 1048576).toFixed(1)} MiB  ${elapsed.toFixed(2)} s  ${result.rate.toFixed(0).padStart(7)} rows/s${cpuText(result.cpu, "row")}`);
     }
     if (runs > 1) {
-      console.log(`${"median: bulk (CSV)".padEnd(22)} ${bulkRows} rows  ${median(uploads.map((u) => u.rate)).toFixed(0).padStart(7)} rows/s${cpuText(medianCpu(uploads.map((u) => u.cpu)), "row")}`);
+      console.log(`${(skipWrite ? "median: bulk, no write" : "median: bulk (CSV)").padEnd(22)} ${bulkRows} rows  ${median(uploads.map((u) => u.rate)).toFixed(0).padStart(7)} rows/s${cpuText(medianCpu(uploads.map((u) => u.cpu)), "row")}`);
     }
   }
 } finally {

@@ -335,6 +335,13 @@ const steps: Step[] = [
     },
   },
   { readme: "npm run bench:enroll", run: async () => void ok(await inRoot("npm run bench:enroll -- --seconds 0.5 --runs 1 --connections 8 --bulk-rows 1000", 180_000), "bench:enroll") },
+  {
+    readme: "npm run bench:enroll -- --without-store-write",
+    run: async () => {
+      const r = ok(await inRoot("npm run bench:enroll -- --seconds 0.5 --runs 1 --connections 8 --bulk-rows 1000 --without-store-write", 180_000), "bench:enroll --without-store-write");
+      expect(r.stdout).toMatch(/^no store write\s+8 conn/m);
+    },
+  },
   { readme: "npx tsx bench/duckdb-commit.ts", run: async () => expect(ok(await inRoot("npx tsx bench/duckdb-commit.ts --batches 1,8 --rows 100", 120_000), "duckdb-commit").stdout).toMatch(/^\s+8\s+12\s/m) },
   { readme: "npm run bench:register -- --persons 100000 --weeks 100", run: async () => void ok(await inRoot("npm run bench:register -- --persons 300 --weeks 80", 120_000), "bench:register") },
   { readme: "npx tsx bench/predictability.ts", run: async () => expect(ok(await inRoot("npx tsx bench/predictability.ts", 120_000), "predictability").stdout).toMatch(/\|/) },
