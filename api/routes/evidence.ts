@@ -220,7 +220,8 @@ export async function draftPackage(deps: Deps, repository: EvidenceRepository, s
     protocol,
     protocolJson: current.protocolJson,
     protocolHash: current.protocolHash,
-    protocolSource: source?.hash === current.protocolHash ? source.source : null,
+    // The file as registered, kept by the store (trials registered before it kept it: the offered file while unchanged).
+    protocolSource: current.source ?? (source?.hash === current.protocolHash ? source.source : null),
     data,
     allocations,
     seedCommitment: trial.seedCommitment,

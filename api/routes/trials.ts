@@ -75,7 +75,7 @@ export function trialRoutes(app: OpenAPIHono<AppEnv>): void {
       // JSON; packages carry the file as protocol.yaml to recompute it (protocols/README.md).
       const at = deps.clock().toISOString();
       await deps.store.createTrial(
-        { id: trialId, seed, seedCommitment: seedCommitment(seed), protocolHash: entry.hash, protocolJson: canonicalJson(entry.protocol), at },
+        { id: trialId, seed, seedCommitment: seedCommitment(seed), protocolHash: entry.hash, protocolJson: canonicalJson(entry.protocol), protocolSource: entry.source, at },
         [{ at, ...actorOf(principal), action: "trial.register", target: `trial:${trialId}`, reason: null }],
       );
       return c.json(await summary(deps, trialId, c.var.principal), 201);

@@ -29,11 +29,15 @@ export async function queryTrial(conn: DuckDBConnection, trialId: string): Promi
   if (t.currentRowCount === 0) return null;
   const [seed, commitment, createdAt] = t.getRows()[0];
   const versions = (
-    await conn.runAndReadAll("SELECT version, protocol_hash, protocol_json, reason, at_utc FROM protocol_versions WHERE trial_id = $1 ORDER BY version", [trialId])
+    await conn.runAndReadAll(
+      "SELECT v.version, v.protocol_hash, v.protocol_json, v.reason, v.at_utc, s.source FROM protocol_versions v " +
+        "LEFT JOIN protocol_sources s ON s.trial_id = v.trial_id AND s.version = v.version WHERE v.trial_id = $1 ORDER BY v.version",
+      [trialId],
+    )
   )
     .getRows()
-    .map(([version, hash, json, reason, at]) => ({
-      version: num(version), protocolHash: blobToHex(hash), protocolJson: str(json), reason: strOrNull(reason), at: str(at),
+    .map(([version, hash, json, reason, at, source]) => ({
+      version: num(version), protocolHash: blobToHex(hash), protocolJson: str(json), reason: strOrNull(reason), at: str(at), source: strOrNull(source),
     }));
   const statusHistory = (await conn.runAndReadAll("SELECT status, reason, at_utc FROM trial_status WHERE trial_id = $1 ORDER BY n", [trialId]))
     .getRows()

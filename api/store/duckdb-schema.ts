@@ -17,6 +17,8 @@ CREATE TABLE IF NOT EXISTS trials (
 CREATE TABLE IF NOT EXISTS protocol_versions (
   trial_id VARCHAR NOT NULL, version INTEGER NOT NULL, protocol_hash BLOB NOT NULL, protocol_json VARCHAR NOT NULL,
   reason VARCHAR, at_utc VARCHAR NOT NULL, PRIMARY KEY (trial_id, version));
+CREATE TABLE IF NOT EXISTS protocol_sources (
+  trial_id VARCHAR NOT NULL, version INTEGER NOT NULL, source VARCHAR NOT NULL, PRIMARY KEY (trial_id, version));
 CREATE TABLE IF NOT EXISTS trial_status (
   trial_id VARCHAR NOT NULL, n INTEGER NOT NULL, status VARCHAR NOT NULL, reason VARCHAR, at_utc VARCHAR NOT NULL,
   PRIMARY KEY (trial_id, n));

@@ -19,6 +19,7 @@ export async function insertTrial(conn: DuckDBConnection, trial: NewTrial): Prom
   if (exists.currentRowCount > 0) throw new StoreError("duplicate", `trial ${shownValue(trial.id)} already exists`);
   await conn.run("INSERT INTO trials VALUES ($1, $2, $3, $4)", [trial.id, blobValue(hexToBlob(trial.seed)), blobValue(hexToBlob(trial.seedCommitment)), trial.at]);
   await conn.run("INSERT INTO protocol_versions VALUES ($1, 1, $2, $3, NULL, $4)", [trial.id, blobValue(hexToBlob(trial.protocolHash)), trial.protocolJson, trial.at]);
+  if (trial.protocolSource !== undefined) await conn.run("INSERT INTO protocol_sources VALUES ($1, 1, $2)", [trial.id, trial.protocolSource]);
 }
 
 /** Adds the next protocol version of a trial; returns its number. */

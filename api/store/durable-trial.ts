@@ -56,11 +56,15 @@ import {
 /** Most rows one `append` takes: one RPC message and one SQLite transaction stay small. */
 export const DURABLE_LIMITS: StoreLimits = Object.freeze({ maxBatchRows: 5_000 });
 
+/** The registered protocol file of version 1 (added later: objects made before get it on start). */
+const PROTOCOL_SOURCES = `CREATE TABLE IF NOT EXISTS protocol_sources (version INTEGER PRIMARY KEY, source TEXT NOT NULL)`;
+
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS trial (
     id TEXT PRIMARY KEY, seed BLOB NOT NULL, seed_commitment BLOB NOT NULL, created_at TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS protocol_versions (
     version INTEGER PRIMARY KEY, protocol_hash BLOB NOT NULL, protocol_json TEXT NOT NULL, reason TEXT, at_utc TEXT NOT NULL)`,
+  PROTOCOL_SOURCES,
   `CREATE TABLE IF NOT EXISTS trial_status (n INTEGER PRIMARY KEY, status TEXT NOT NULL, reason TEXT, at_utc TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS enrollments (
     sequence INTEGER PRIMARY KEY, pseudonym BLOB NOT NULL UNIQUE, public_id TEXT NOT NULL UNIQUE, site TEXT NOT NULL,
@@ -124,6 +128,7 @@ export class TrialStoreObject<Env = unknown> extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql as unknown as Sql;
     this.ready = tableExists(this.sql, "trial");
+    if (this.ready) this.sql.exec(PROTOCOL_SOURCES);
   }
 
   /** The stored trial id, or null before `createTrial`. */
@@ -155,6 +160,7 @@ export class TrialStoreObject<Env = unknown> extends DurableObject<Env> {
         execAll(this.sql, SCHEMA);
         this.sql.exec("INSERT INTO trial VALUES (?, ?, ?, ?)", trial.id, hexToBlob(trial.seed), hexToBlob(trial.seedCommitment), trial.at);
         this.sql.exec("INSERT INTO protocol_versions VALUES (1, ?, ?, NULL, ?)", hexToBlob(trial.protocolHash), trial.protocolJson, trial.at);
+        if (trial.protocolSource !== undefined) this.sql.exec("INSERT INTO protocol_sources VALUES (1, ?)", trial.protocolSource);
         const entries = appendChain(this.sql, trial.id, audit);
         this.ready = true;
         return entries;
@@ -202,11 +208,11 @@ export class TrialStoreObject<Env = unknown> extends DurableObject<Env> {
     return answer(() => {
       if (!this.exists(trialId)) return null;
       const [[seed, commitment, createdAt]] = [...this.sql.exec("SELECT seed, seed_commitment, created_at FROM trial").raw()];
-      const versions = [...this.sql.exec("SELECT version, protocol_hash, protocol_json, reason, at_utc FROM protocol_versions ORDER BY version").raw()].map(
-        ([version, hash, json, reason, at]) => ({
-          version: version as number, protocolHash: blobToHex(hash), protocolJson: json as string, reason: reason as string | null, at: at as string,
-        }),
-      );
+      const versions = [
+        ...this.sql.exec("SELECT v.version, v.protocol_hash, v.protocol_json, v.reason, v.at_utc, s.source FROM protocol_versions v LEFT JOIN protocol_sources s ON s.version = v.version ORDER BY v.version").raw(),
+      ].map(([version, hash, json, reason, at, source]) => ({
+        version: version as number, protocolHash: blobToHex(hash), protocolJson: json as string, reason: reason as string | null, at: at as string, source: source as string | null,
+      }));
       const statusHistory = [...this.sql.exec("SELECT status, reason, at_utc FROM trial_status ORDER BY n").raw()].map(([status, reason, at]) => ({
         status: status as TrialStatus, reason: reason as string | null, at: at as string,
       }));

@@ -41,6 +41,12 @@ export interface ProtocolVersion {
   /** Why the amendment was made; null for version 1. */
   reason: string | null;
   at: string;
+  /**
+   * The protocol file as registered (version 1; its hash is `protocolHash`), so that an evidence
+   * package can carry it whatever becomes of the file; null for amendments and for trials registered
+   * before the store kept it.
+   */
+  source: string | null;
 }
 
 export interface TrialStatusChange {
@@ -57,6 +63,8 @@ export interface NewTrial {
   seedCommitment: string;
   protocolHash: string;
   protocolJson: string;
+  /** The registered protocol file's text, whose hash is `protocolHash` (kept with version 1). */
+  protocolSource?: string;
   at: string;
 }
 

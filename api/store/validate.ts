@@ -264,6 +264,7 @@ export function validateNewTrial(t: NewTrial): NewTrial {
   assertHex64(t.seedCommitment, "trial seedCommitment");
   assertHex64(t.protocolHash, "trial protocolHash");
   jsonText(JSON.parse(protocolJsonCheck(t.protocolJson)), "protocol", 1_000_000);
+  if (t.protocolSource !== undefined) text(t.protocolSource, "protocol source", 1_000_000);
   time(t.at, "trial at");
   return t;
 }

@@ -77,6 +77,23 @@ describe("protocol hash, recomputed from the package", () => {
     await verifies(pkg.dir);
   }, 60_000);
 
+  it("version 1 whose protocol file was since edited or taken off the server: the package carries the file as registered", async () => {
+    const registered = readFileSync("protocols/ips-severe-mental-illness.yaml", "utf8");
+    const offered = e.app.deps.protocols;
+    const entry = offered.get("ips-severe-mental-illness")!;
+    const edited = { ...entry, source: registered.replace(/^title:.*$/m, 'title: { da: "Ændret", en: "Edited" }'), hash: "0".repeat(64) };
+    try {
+      for (const now of [{ list: () => [edited], get: (id: string) => (id === edited.id ? edited : undefined) }, { list: () => [], get: () => undefined }]) {
+        e.app.deps.protocols = now;
+        const pkg = await draftPackage();
+        expect(pkg.text("protocol.yaml")).toBe(registered);
+        await verifies(pkg.dir);
+      }
+    } finally {
+      e.app.deps.protocols = offered;
+    }
+  }, 60_000);
+
   it("an amendment: SHA-256 of protocol.json, the frozen protocol's canonical JSON", async () => {
     const { protocol } = await (await e.request("/v1/protocols/ips-severe-mental-illness")).json();
     const amended = { ...protocol, contact: { ...protocol.contact, name: "Ny kontaktperson" } };

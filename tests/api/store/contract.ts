@@ -128,10 +128,19 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
         const t = await store.getTrial("ips-2027");
         expect(t).toMatchObject({ id: "ips-2027", seed: "a1".repeat(32), seedCommitment: "b2".repeat(32), status: "registered" });
         expect(t?.versions).toEqual([
-          { version: 1, protocolHash: "c3".repeat(32), protocolJson: newTrial("ips-2027").protocolJson, reason: null, at: at(0) },
+          { version: 1, protocolHash: "c3".repeat(32), protocolJson: newTrial("ips-2027").protocolJson, reason: null, at: at(0), source: null },
         ]);
         expect(await store.getTrial("nope")).toBeNull();
         expect(await store.listTrialIds()).toEqual(["ips-2027"]);
+      }));
+
+      it("keeps the registered protocol file with version 1 (not with amendments), and refuses one holding a CPR-shaped number", withStore(async ({ store }) => {
+        const source = "id: t1\ntitle: { da: \"Forsøg\", en: \"Trial\" }  # æøå\n";
+        await store.createTrial({ ...newTrial("t1"), protocolSource: source }, [draft("trial.create", "trial:t1")]);
+        await store.amendTrial("t1", { protocolHash: "d4".repeat(32), protocolJson: "{\"v\":2}", reason: "r", at: at(5) }, [draft("trial.amend", "trial:t1", 5, "r")]);
+        expect((await store.getTrial("t1"))?.versions.map((v) => v.source)).toEqual([source, null]);
+        await expectStoreError(store.createTrial({ ...newTrial("t2"), protocolSource: "# contact 010190-1234\n" }, [draft("trial.create", "trial:t2")]), "personal_data");
+        expect(await store.getTrial("t2")).toBeNull();
       }));
 
       it("refuses a second trial with the same id", withStore(async ({ store }) => {
