@@ -286,6 +286,7 @@ export function runPlan(protocol: Protocol, data: DataSet, options: PlanOptions 
           warnings.push(`subgroup ${id} (${arm} vs ${control}): ${error.message}; skipped`);
           continue;
         }
+        for (const w of analysis.warnings) warnings.push(`subgroup ${id} (${arm} vs ${control}): ${w}`);
         const order = subgroupLevels(subgroup);
         for (const { level, effect } of [...analysis.levels].sort((a, b) => order.indexOf(String(a.level)) - order.indexOf(String(b.level)))) {
           results.push(row(outcome.id, arm, control, { variable: id, level: String(level) }, "difference_in_means", effect));

@@ -15,9 +15,14 @@
  * test = "F")`), not any single row's t-test: its p-value is `interaction_p_value`, the one value
  * per subgroup variable that enters the Holm/BH family. With two levels it is the t-test's p.
  *
+ * A level where the outcome is the same for everyone in each arm (a binary outcome nobody in a
+ * small level reached, say) has a difference but no standard error: R reports it with SE 0 and no
+ * test; here it is left out of `levels` with a warning that gives the difference. It still counts
+ * in the interaction model, as in R.
+ *
  * Errors (`AnalysisError`): a subgroup level with fewer than two people in an arm (its effect has
  * no variance — "a subgroup of one"), a subgroup variable with a single level, NaN cells, and the
- * errors of the estimators used.
+ * errors of the estimators used (a singular interaction covariance: every level constant).
  *
  * References:
  * - Gerber, A. S. & Green, D. P. (2012). Field Experiments, ch. 9 (heterogeneous effects). Norton.
@@ -39,7 +44,7 @@ export interface SubgroupOptions {
 
 export interface SubgroupAnalysis {
   variable: string;
-  /** One effect per level, in sorted level order. */
+  /** One effect per level, in sorted level order; a level without a standard error is left out (see `warnings`). */
   levels: { level: number | string; effect: EffectEstimate }[];
   /** The z:g interaction rows (one for a binary subgroup variable). */
   interactions: EffectEstimate[];
@@ -47,6 +52,8 @@ export interface SubgroupAnalysis {
   interaction_test: WaldFTest;
   /** p-value of that joint test (with two levels the z:g t-test's): the one that enters the Holm/BH family. */
   interaction_p_value: number;
+  /** Levels left out of `levels`, and why. */
+  warnings: string[];
 }
 
 function sortedLevels(g: ArrayLike<number | string>): (number | string)[] {
@@ -72,7 +79,9 @@ export function subgroupAnalysis(
   }
   const levels = sortedLevels(g);
   if (levels.length < 2) throw new AnalysisError(`${outcome}: subgroup ${variable} has a single level (${levels[0]})`);
-  const byLevel = levels.map((level) => {
+  const warnings: string[] = [];
+  const byLevel: SubgroupAnalysis["levels"] = [];
+  for (const level of levels) {
     const idx: number[] = [];
     for (let i = 0; i < g.length; i++) if (g[i] === level) idx.push(i);
     const yl = Float64Array.from(idx, (i) => y[i]);
@@ -83,9 +92,16 @@ export function subgroupAnalysis(
     if (n1 < 2 || n0 < 2) {
       throw new AnalysisError(`${outcome}: subgroup ${variable} = ${level} has ${n1} treated and ${n0} control; need at least 2 in each arm`);
     }
-    const effect = differenceInMeans(yl, zl, { outcome, level: options.level, term: `treatment vs control | ${variable} = ${level}` });
-    return { level, effect };
-  });
+    const constant = constantWithinArms(yl, zl);
+    if (constant !== null) {
+      warnings.push(
+        `${outcome}: subgroup ${variable} = ${level}: the outcome is ${constant.treated} for everyone treated and ${constant.control} for everyone in control ` +
+          `(difference ${constant.treated - constant.control}); no standard error, so no effect row for this level (it still counts in the interaction test)`,
+      );
+      continue;
+    }
+    byLevel.push({ level, effect: differenceInMeans(yl, zl, { outcome, level: options.level, term: `treatment vs control | ${variable} = ${level}` }) });
+  }
   const zc = Float64Array.from(z as ArrayLike<number>);
   const dummies = levels.slice(1).map((level) => Float64Array.from({ length: g.length }, (_, i) => (g[i] === level ? 1 : 0)));
   const names = levels.length === 2 ? [variable] : levels.slice(1).map((l) => `${variable}${l}`);
@@ -101,5 +117,16 @@ export function subgroupAnalysis(
   const interactions = interNames.map((nm) => olsTerm(fit, fit.names.indexOf(nm), "lm_robust", options.level));
   const test = waldFTest(fit, interNames, `${outcome}: subgroup ${variable}`);
   const p = interactions.length === 1 ? interactions[0].p_value : test.p_value;
-  return { variable, levels: byLevel, interactions, interaction_test: test, interaction_p_value: p };
+  return { variable, levels: byLevel, interactions, interaction_test: test, interaction_p_value: p, warnings };
+}
+
+/** The outcome's one value in each arm when it is constant within both, else null. */
+function constantWithinArms(y: ArrayLike<number>, z: ArrayLike<number>): { treated: number; control: number } | null {
+  const first: [number, number] = [NaN, NaN];
+  for (let i = 0; i < y.length; i++) {
+    const arm = z[i] === 1 ? 0 : 1;
+    if (Number.isNaN(first[arm])) first[arm] = y[i];
+    else if (y[i] !== first[arm]) return null;
+  }
+  return { treated: first[0], control: first[1] };
 }

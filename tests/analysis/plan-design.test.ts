@@ -75,6 +75,20 @@ describe("analysis that follows the design", () => {
     expectR(find(evidence, "re78", "lm_lin"), [1621.5836237967, 627.4721775233, 23.434961383, 0.0164427815, 324.8903253868, 2918.2769222066]);
   });
 
+  it("a subgroup level where the outcome is the same in both arms loses its row, not the subgroup", async () => {
+    const protocol = protocolWith("  type: simple\n");
+    const data = await nsw();
+    const nodegr = data.columns.get("nodegr")!;
+    const columns = new Map(data.columns);
+    // Everyone with a degree (nodegr = 0) employed in 1978, in both arms.
+    columns.set("employed78", (data.columns.get("employed78") as number[]).map((v, i) => (nodegr[i] === 0 ? 1 : v)));
+    const evidence = runPlan(protocol, { rows: data.rows, columns }, { draws: 0 });
+    const rows = evidence.results.filter((r) => r.outcome === "employed78" && r.subgroup?.variable === "nodegr");
+    expect(rows.map((r) => r.subgroup!.level)).toEqual(["1"]);
+    expect(evidence.heterogeneity.some((h) => h.outcome === "employed78" && h.variable === "nodegr")).toBe(true);
+    expect(evidence.warnings).toContainEqual(expect.stringMatching(/^subgroup nodegr \(training vs control\): employed78: subgroup nodegr = 0: the outcome is 1 for everyone treated and 1 for everyone in control \(difference 0\)/));
+  });
+
   it("says so when the data lack the design's strata column, and analyses without it", async () => {
     const protocol = protocolWith("  type: stratified\n  strata: [black, married]\n  block_sizes: [4]\n");
     const data = await nsw();

@@ -33,6 +33,25 @@ describe("subgroup effects and the interaction", () => {
     const gg = [...g.slice(0, 11), "c"];
     expect(() => subgroupAnalysis(y, z, gg, { variable: "site", outcome: "re78" })).toThrow(/re78: subgroup site = c has 0 treated and 1 control/);
   });
+  it("a level where the outcome is constant in both arms: no effect row, a warning with the difference, still in the interaction test (as R)", () => {
+    // Nobody in level a reached the outcome, in either arm. R (estimatr 1.0):
+    //   d <- data.frame(y = c(0,0,0,0,0,0, 1,0,1,1,0,1,0,0), z = c(1,1,1,0,0,0, 1,1,1,1,0,0,0,0), g = c(rep("a",6), rep("b",8)))
+    //   difference_in_means(y ~ z, subset(d, g == "a"))   # estimate 0, SE 0, t and p NaN
+    //   difference_in_means(y ~ z, subset(d, g == "b"))   # 0.5, SE 0.353553390593274, p 0.20703125
+    //   lm_robust(y ~ z * g, d, se_type = "HC2")           # z:gb 0.5, SE 0.353553390593274, p 0.187669870869603
+    const s = subgroupAnalysis([0, 0, 0, 0, 0, 0, 1, 0, 1, 1, 0, 1, 0, 0], [1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0], ["a", "a", "a", "a", "a", "a", "b", "b", "b", "b", "b", "b", "b", "b"], { variable: "g", outcome: "job" });
+    expect(s.levels.map((l) => l.level)).toEqual(["b"]);
+    expect(s.levels[0].effect.std_error).toBeCloseTo(0.353553390593274, 12);
+    expect(s.levels[0].effect.p_value).toBeCloseTo(0.20703125, 12);
+    expect(s.interactions[0].estimate).toBeCloseTo(0.5, 12);
+    expect(s.interactions[0].std_error).toBeCloseTo(0.353553390593274, 12);
+    expect(s.interaction_p_value).toBeCloseTo(0.187669870869603, 12);
+    expect(s.warnings).toEqual([
+      "job: subgroup g = a: the outcome is 0 for everyone treated and 0 for everyone in control (difference 0); no standard error, so no effect row for this level (it still counts in the interaction test)",
+    ]);
+    expect(subgroupAnalysis(y, z, g, { variable: "g" }).warnings).toEqual([]);
+  });
+
   it("a single level is named", () => {
     expect(() => subgroupAnalysis(y, z, y.map(() => 1), { variable: "young" })).toThrow(/young has a single level/);
   });
