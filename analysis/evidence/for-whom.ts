@@ -9,7 +9,7 @@
  * differs, and, when the unadjusted p alone was below alpha, says so and that it does not survive
  * the correction. Subgroup estimates are never described as effects "for" a group on their own.
  */
-import { multiplicityMethods, TARGET_GROUPS, type Protocol } from "../../protocols/index.ts";
+import { multiplicityMethods, subgroupId, subgroupLevels, TARGET_GROUPS, type Protocol } from "../../protocols/index.ts";
 import type { Evidence, ForWhom } from "./schema.ts";
 
 /** Lower-cases the first letter only when the second is lower case too, so "IPS" and "CPR" stay. */
@@ -62,10 +62,13 @@ export function forWhom(protocol: Protocol, evidence: Pick<Evidence, "heterogene
     let en: string;
     if (differs) {
       const levels = evidence.results.filter((r) => r.outcome === h.outcome && r.contrast === h.contrast && r.subgroup?.variable === h.variable);
-      const top = levels.reduce((a, b) => (b.estimate > a.estimate ? b : a));
-      const topLabel = levelLabel(protocol, h.variable, top.subgroup!.level);
-      da = `Effekten af ${armLabel.da} på ${lowerFirst(outcome.label.da)} er forskellig efter ${variable.da}: størst for ${topLabel.da} (interaktion, ${methodName.da}-justeret p ${fmt(adjusted, "da")}).`;
-      en = `The effect of ${armLabel.en} on ${lowerFirst(outcome.label.en)} differs by ${variable.en}: largest for ${topLabel.en} (interaction, ${methodName.en}-adjusted p ${fmt(adjusted, "en")}).`;
+      // The largest effect is named only when every level has its row (a level whose outcome is the
+      // same in both arms has none: see the warnings).
+      const declared = protocol.subgroups.find((s) => subgroupId(s) === h.variable);
+      const top = declared && levels.length === subgroupLevels(declared).length ? levels.reduce((a, b) => (b.estimate > a.estimate ? b : a)) : null;
+      const largest = top === null ? null : levelLabel(protocol, h.variable, top.subgroup!.level);
+      da = `Effekten af ${armLabel.da} på ${lowerFirst(outcome.label.da)} er forskellig efter ${variable.da}${largest ? `: størst for ${largest.da}` : ""} (interaktion, ${methodName.da}-justeret p ${fmt(adjusted, "da")}).`;
+      en = `The effect of ${armLabel.en} on ${lowerFirst(outcome.label.en)} differs by ${variable.en}${largest ? `: largest for ${largest.en}` : ""} (interaction, ${methodName.en}-adjusted p ${fmt(adjusted, "en")}).`;
     } else {
       da = `Der er ikke belæg for, at effekten af ${armLabel.da} på ${lowerFirst(outcome.label.da)} er forskellig efter ${variable.da} (interaktion, ${methodName.da}-justeret p ${fmt(adjusted, "da")}).`;
       en = `There is no evidence that the effect of ${armLabel.en} on ${lowerFirst(outcome.label.en)} differs by ${variable.en} (interaction, ${methodName.en}-adjusted p ${fmt(adjusted, "en")}).`;

@@ -81,7 +81,7 @@ describe("analysis that follows the design", () => {
     const nodegr = data.columns.get("nodegr")!;
     const columns = new Map(data.columns);
     // Everyone with a degree (nodegr = 0) employed in 1978, in both arms.
-    columns.set("employed78", (data.columns.get("employed78") as number[]).map((v, i) => (nodegr[i] === 0 ? 1 : v)));
+    columns.set("employed78", (data.columns.get("employed78") as Float64Array).map((v, i) => (nodegr[i] === 0 ? 1 : v)));
     const evidence = runPlan(protocol, { rows: data.rows, columns }, { draws: 0 });
     const rows = evidence.results.filter((r) => r.outcome === "employed78" && r.subgroup?.variable === "nodegr");
     expect(rows.map((r) => r.subgroup!.level)).toEqual(["1"]);

@@ -99,6 +99,12 @@ describe("for whom", () => {
     expect(h.text.da).toMatch(/^Der er ikke belæg for/);
     expect(h.text.en).not.toMatch(/largest|differs by young:/);
   });
+  it("names no largest level when a level has no row (its outcome was the same in both arms)", () => {
+    const [g] = forWhom(protocol, { heterogeneity, results: results.slice(1) });
+    expect(g.differs).toBe(true);
+    expect(g.text.en).toBe("The effect of Intervention on Y differs by group (interaction, Holm-adjusted p = 0.030).");
+    expect(g.text.da).toBe("Effekten af Indsats på Y er forskellig efter gruppe (interaktion, Holm-justeret p = 0,030).");
+  });
 });
 
 describe("ratings", () => {
