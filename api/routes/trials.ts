@@ -6,6 +6,7 @@ import type { Principal } from "../tokens.ts";
 import { protocolOfVersion } from "../enrollment/service.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { ErrorResponses, json, TrialParam, WriteErrorResponses } from "./shared.ts";
+import { StoreError } from "../store/store.ts";
 
 const TrialSummary = z
   .object({
@@ -74,10 +75,16 @@ export function trialRoutes(app: OpenAPIHono<AppEnv>): void {
       // applied: `virker protocol hash`), and freezes the parsed protocol, defaults applied, as its
       // JSON; packages carry the file as protocol.yaml to recompute it (protocols/README.md).
       const at = deps.clock().toISOString();
-      await deps.store.createTrial(
-        { id: trialId, seed, seedCommitment: seedCommitment(seed), protocolHash: entry.hash, protocolJson: canonicalJson(entry.protocol), protocolSource: entry.source, at },
-        [{ at, ...actorOf(principal), action: "trial.register", target: `trial:${trialId}`, reason: null }],
-      );
+      try {
+        await deps.store.createTrial(
+          { id: trialId, seed, seedCommitment: seedCommitment(seed), protocolHash: entry.hash, protocolJson: canonicalJson(entry.protocol), protocolSource: entry.source || undefined, at },
+          [{ at, ...actorOf(principal), action: "trial.register", target: `trial:${trialId}`, reason: null }],
+        );
+      } catch (error) {
+        // The store keeps the file as registered, comments included, and refuses one with a CPR-shaped number.
+        if (!(error instanceof StoreError && error.code === "personal_data")) throw error;
+        throw new ApiError(422, "unprocessable", `protokolfilen ${entry.id} indeholder et tal, der ligner et CPR-nummer (også i kommentarer); fjern det / the protocol file ${entry.id} contains a CPR-shaped number (comments included); remove it`);
+      }
       return c.json(await summary(deps, trialId, c.var.principal), 201);
     },
   );

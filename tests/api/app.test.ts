@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { protocolsFromFolder } from "../../api/protocol-source-node.ts";
 import { CPR_SHAPED, cprFor, harness, ipsEnrollment, type Harness } from "./harness.ts";
 
 let h: Harness;
@@ -53,6 +54,22 @@ describe("trials", () => {
     const pub = await (await h.request(TRIAL)).json();
     expect(pub.status).toBe("open");
     expect(pub.protocol_hash).toBe(summary.protocol_hash);
+  });
+  it("refuses a protocol file with a CPR-shaped number, even in a comment (422, nothing stored); a file without its text registers", async () => {
+    const ips = protocolsFromFolder().get("ips-severe-mental-illness")!;
+    const commented = { ...ips, id: "commented", source: `${ips.source}# EAN 5798000000001\n` };
+    const textless = { ...ips, id: "textless", source: "" };
+    const other = await harness({ protocols: { list: () => [commented, textless], get: (id) => [commented, textless].find((e) => e.id === id) } });
+    try {
+      const refused = await other.request("/v1/trials", { method: "POST", token: other.tokens.agency, json: { protocol_id: "commented", trial_id: "commented" } });
+      expect(refused.status).toBe(422);
+      expect((await refused.json()).error.message).toMatch(/the protocol file commented contains a CPR-shaped number \(comments included\)/);
+      expect((await other.request("/v1/trials/commented")).status).toBe(404);
+      expect((await other.request("/v1/trials", { method: "POST", token: other.tokens.agency, json: { protocol_id: "textless", trial_id: "textless" } })).status).toBe(201);
+      expect((await other.store.getTrial("textless"))!.versions[0].source).toBeNull();
+    } finally {
+      await other.close();
+    }
   });
   it("refuses an amendment that changes the design, accepts one that does not", async () => {
     const { protocol } = await (await h.request("/v1/protocols/ips-severe-mental-illness")).json();
