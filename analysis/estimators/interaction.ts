@@ -95,8 +95,8 @@ export function subgroupAnalysis(
     const constant = constantWithinArms(yl, zl);
     if (constant !== null) {
       warnings.push(
-        `${outcome}: subgroup ${variable} = ${level}: the outcome is ${constant.treated} for everyone treated and ${constant.control} for everyone in control ` +
-          `(difference ${constant.treated - constant.control}); no standard error, so no effect row for this level (it still counts in the interaction test)`,
+        `${outcome}: subgroup ${variable} = ${level}: the outcome is ${short(constant.treated)} for everyone treated and ${short(constant.control)} for everyone in control ` +
+          `(difference ${short(constant.treated - constant.control)}); no standard error, so no effect row for this level (it still counts in the interaction test)`,
       );
       continue;
     }
@@ -119,6 +119,9 @@ export function subgroupAnalysis(
   const p = interactions.length === 1 ? interactions[0].p_value : test.p_value;
   return { variable, levels: byLevel, interactions, interaction_test: test, interaction_p_value: p, warnings };
 }
+
+/** Six significant digits, never a long run of digits (a warning is text people and privacy scanners read). */
+const short = (x: number): string => (Math.abs(x) < 1e6 ? String(Number(x.toPrecision(6))) : x.toPrecision(6));
 
 /** The outcome's one value in each arm when it is constant within both, else null. */
 function constantWithinArms(y: ArrayLike<number>, z: ArrayLike<number>): { treated: number; control: number } | null {

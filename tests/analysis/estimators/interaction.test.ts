@@ -50,6 +50,9 @@ describe("subgroup effects and the interaction", () => {
       "job: subgroup g = a: the outcome is 0 for everyone treated and 0 for everyone in control (difference 0); no standard error, so no effect row for this level (it still counts in the interaction test)",
     ]);
     expect(subgroupAnalysis(y, z, g, { variable: "g" }).warnings).toEqual([]);
+    // Values are written with six significant digits: no long run of digits in a warning.
+    const earnings = subgroupAnalysis([1234.5678901234, 1234.5678901234, 0, 0, 5, 7, 1, 2], [1, 1, 0, 0, 1, 1, 0, 0], ["a", "a", "a", "a", "b", "b", "b", "b"], { variable: "g", outcome: "re78" });
+    expect(earnings.warnings[0]).toMatch(/^re78: subgroup g = a: the outcome is 1234\.57 for everyone treated and 0 for everyone in control \(difference 1234\.57\)/);
   });
 
   it("a single level is named", () => {
