@@ -52,6 +52,17 @@ export function progressionStatements(
     out.push({ kind: "total", arm: e.arm, text: { da, en } });
   }
 
+  if (section.primary.length === 0) {
+    out.push({
+      kind: "total",
+      arm: null,
+      text: {
+        da: `Effekten på den samlede progression i uge ${week} kan endnu ikke opgøres ud fra de målinger, der er (se advarslerne nedenfor).`,
+        en: `The effect on overall progression at week ${week} cannot be estimated yet from the measurements as they stand (see the warnings below).`,
+      },
+    });
+  }
+
   const arms = [...new Set(section.ancova.map((e) => e.arm))];
   for (const id of arms) {
     const family = section.ancova.filter((e): e is ProgressionEffectRow & { p_adjusted: number } => e.arm === id && e.p_adjusted !== null);

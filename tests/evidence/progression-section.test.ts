@@ -95,7 +95,8 @@ describe("progression section, by hand", () => {
     expect(s.ancova).toEqual([]);
     expect(s.primary).toEqual([]);
     expect(s.warnings.join("\n")).toMatch(/^progression: the effects cannot be estimated on the measurements as they stand: .*leverage 1; HC2 standard errors are undefined$/);
-    expect(s.statements.map((x) => x.kind)).toEqual(["caveat"]);
+    expect(s.statements.map((x) => x.kind)).toEqual(["total", "caveat"]);
+    expect(s.statements[0].text.en).toBe("The effect on overall progression at week 13 cannot be estimated yet from the measurements as they stand (see the warnings below).");
     const empty = progressionSection(p, { participants: data.participants, measurements: [] });
     expect(empty.warnings).toEqual(["progression: no measurements recorded yet; effects not estimated"]);
     expect(empty.completeness.every((r) => r.measured === 0)).toBe(true);
@@ -136,7 +137,9 @@ describe("progression section, against the progression analysis", () => {
     expect(early.warnings).toContain(
       "progression mixed model: no measurements yet for week52, week78, ips:week52, ips_e:week52, ips:week78, ips_e:week78; those effects are not estimated (columns dropped, as lmer does)",
     );
-    expect(early.statements.filter((x) => x.kind === "total")).toEqual([]);
+    expect(early.statements.filter((x) => x.kind === "total").map((x) => x.text.da)).toEqual([
+      "Effekten på den samlede progression i uge 52 kan endnu ikke opgøres ud fra de målinger, der er (se advarslerne nedenfor).",
+    ]);
     expect(EvidenceSchema.shape.progression.parse(plain(early))).toBeDefined();
   });
 
@@ -220,7 +223,7 @@ describe("progression words", () => {
   });
 
   it("names no factor whose Holm-adjusted p is not below alpha, and says its unadjusted p does not survive", () => {
-    const [factors] = words([], [effect("health", 0.5, 0.01, 0.06), effect("skills", 0.1, 0.4, 0.8), effect("total", 0.2, 0.03, null)]);
+    const factors = words([effect("total", 0.2, 0.03, null)], [effect("health", 0.5, 0.01, 0.06), effect("skills", 0.1, 0.4, 0.8), effect("total", 0.2, 0.03, null)])[1];
     expect(factors.kind).toBe("factors");
     expect(factors.text.en).toMatch(/^There is no evidence of a difference on any single factor at week 52 .* after Holm adjustment over 2 factors\./);
     expect(factors.text.en).toContain("The unadjusted p of health is below 0.05 but does not survive the correction");
