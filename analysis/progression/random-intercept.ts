@@ -288,7 +288,8 @@ export function randomInterceptFit(
     if (c.length !== n) throw new AnalysisError(`${outcome}: column ${names[j + 1]} has ${c.length} values, the outcome ${n}`);
   });
   const p = names.length;
-  if (n <= p) throw new AnalysisError(`${outcome}: ${n} rows for ${p} coefficients`);
+  // With dropAliased the count that matters is the columns kept (checked in the fit without the others).
+  if (n <= p && !options.dropAliased) throw new AnalysisError(`${outcome}: ${n} rows for ${p} coefficients`);
   const { codes, levels } = groupCodes(groups);
   const G = levels.length;
   if (G === n) throw new AnalysisError(`${outcome}: every participant has a single measurement; the random intercept cannot be told apart from the residual`);
@@ -303,6 +304,7 @@ export function randomInterceptFit(
     fit.warnings.push(`${aliased(outcome, dropped)}); dropped from the model`);
     return fit;
   }
+  if (n <= p) throw new AnalysisError(`${outcome}: ${n} rows for ${p} coefficients`);
   let evaluations = 0;
   const d = (theta: number) => {
     evaluations++;

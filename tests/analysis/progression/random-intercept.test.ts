@@ -109,6 +109,15 @@ describe("random intercept: hand-computed one-way cases", () => {
     expectClose(randomInterceptFit([1, 2, 2, 4], [[0, 1, 0, 1]], ["a", "a", "b", "b"], { names: ["t"] }).coefficients[1]!, 1.5, 1e-9);
   });
 
+  it("with dropAliased, columns without data do not count against the rows: four rows fit an intercept and one contrast", () => {
+    const zero = [0, 0, 0, 0];
+    const y = [1, 2, 2, 4], columns = [[0, 1, 0, 1], zero, zero, zero], ids = ["a", "a", "b", "b"], names = ["t", "w26", "w39", "w52"];
+    const fit = randomInterceptFit(y, columns, ids, { names, dropAliased: true });
+    expect(fit.dropped).toEqual(["w26", "w39", "w52"]);
+    expect(fit.coefficients[1]).toBeCloseTo(1.5, 12); // the module comment's example, with the empty columns dropped
+    expect(() => randomInterceptFit(y, columns, ids, { names })).toThrow(/4 rows for 5 coefficients/);
+  });
+
   it("a column that cannot be estimated is named; a missing value is named with its row", () => {
     expect(() => randomInterceptFit([1, 2, 3, 4, 5], [[0, 0, 0, 0, 0]], [1, 1, 2, 2, 3], { names: ["ips:week52"] })).toThrow(/ips:week52 is a linear combination/);
     expect(() => randomInterceptFit([1, NaN, 3, 4, 5], [[0, 1, 0, 1, 0]], [1, 1, 2, 2, 3])).toThrow(AnalysisError);
