@@ -93,7 +93,13 @@ export function analyzeProgression(
         warnings.push(`progression ANCOVA, week ${week}: not estimated; no one in ${which} measured both at baseline and at week ${week} yet`);
         continue;
       }
-      ancova.push(...progressionAncova(panel, { week, control, arms: others, multiplicity: analysis.multiplicity, level: options.level }));
+      try {
+        ancova.push(...progressionAncova(panel, { week, control, arms: others, multiplicity: analysis.multiplicity, level: options.level }));
+      } catch (error) {
+        // Too few completers for the model (a leverage of 1, say): this week only.
+        if (!(error instanceof AnalysisError)) throw error;
+        warnings.push(`progression ANCOVA, week ${week}: not estimated; ${error.message}`);
+      }
     }
   const mixed: ProgressionAnalysis["mixed_model"] = [];
   const dropped: [string, string][] = [];

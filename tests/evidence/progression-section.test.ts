@@ -94,7 +94,7 @@ describe("progression section, by hand", () => {
     // Four completers, three ANCOVA coefficients: t2 has leverage 1, so HC2 is not defined.
     expect(s.ancova).toEqual([]);
     expect(s.primary).toEqual([]);
-    expect(s.warnings.join("\n")).toMatch(/^progression: the effects cannot be estimated on the measurements as they stand: .*leverage 1; HC2 standard errors are undefined$/);
+    expect(s.warnings.join("\n")).toMatch(/^progression ANCOVA, week 13: not estimated; .*leverage 1; HC2 standard errors are undefined$/);
     expect(s.statements.map((x) => x.kind)).toEqual(["total", "caveat"]);
     expect(s.statements[0].text.en).toBe("The effect on overall progression at week 13 cannot be estimated yet from the measurements as they stand (see the warnings below).");
     const empty = progressionSection(p, { participants: data.participants, measurements: [] });

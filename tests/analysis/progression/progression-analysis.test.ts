@@ -105,6 +105,16 @@ describe("an interim look: nobody at week 52 yet, no one in ips_e measured at we
     ]);
   });
 
+  it("a week with one completer in an arm (leverage 1, no HC2) is skipped with the reason; the other weeks stand", () => {
+    // Give back the week-26 measurement (days 141-307 here) of the first ips_e participant who has one.
+    const week26 = (m: Measurement) => m.day > 20 * 7 && m.day < 44 * 7;
+    const back = participants.filter((p) => p.arm === "ips_e").map((p) => measurements.filter((m) => m.participant === p.id && week26(m))).find((ms) => ms.length > 0)!;
+    const one = [...interim, ...back];
+    const out1 = analyzeProgression(progression(["ancova"]), arms, participants, one);
+    expect(new Set(out1.ancova.map((e) => e.week))).toEqual(new Set([13]));
+    expect(out1.warnings[0]).toMatch(/^progression ANCOVA, week 26: not estimated; .*leverage/);
+  });
+
   it("the mixed model fits the weeks with data and drops the rest, as lmer; no primary result yet", () => {
     const total = out.mixed_model.find((m) => m.measure === "total")!;
     expect(total.effects.map((e) => [e.arm, e.week])).toEqual([["ips", 13], ["ips_e", 13], ["ips", 26]]);
