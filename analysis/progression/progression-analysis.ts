@@ -105,7 +105,16 @@ export function analyzeProgression(
   const dropped: [string, string][] = [];
   if (analysis.estimators.includes("mixed_model")) {
     for (const measure of panel.measures) {
-      const { fit, effects } = progressionMixedModel(panel, { control, arms: others, measure, baseline: analysis.baseline, level: options.level });
+      let model: ReturnType<typeof progressionMixedModel>;
+      try {
+        model = progressionMixedModel(panel, { control, arms: others, measure, baseline: analysis.baseline, level: options.level });
+      } catch (error) {
+        // Not enough data for the model yet (everyone measured once, say): this measure only.
+        if (!(error instanceof AnalysisError)) throw error;
+        warnings.push(`progression mixed model, ${measure}: not estimated; ${error.message}`);
+        continue;
+      }
+      const { fit, effects } = model;
       const { sigma, sd_intercept, theta, singular, n, groups, reml_criterion } = fit;
       mixed.push({ measure, effects, fit: { sigma, sd_intercept, theta, singular, n, groups, reml_criterion } });
       if (fit.dropped.length > 0) dropped.push([fit.dropped.join(", "), measure]);

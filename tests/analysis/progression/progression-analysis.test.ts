@@ -115,6 +115,14 @@ describe("an interim look: nobody at week 52 yet, no one in ips_e measured at we
     expect(out1.warnings[0]).toMatch(/^progression ANCOVA, week 26: not estimated; .*leverage/);
   });
 
+  it("before anyone is measured twice the mixed model is not estimated, with the reason, and the rest stands", () => {
+    const baselines = measurements.filter((m) => m.day <= 2);
+    const early = analyzeProgression(progression(["ancova", "mixed_model"]), arms, participants, baselines);
+    expect(early.mixed_model).toEqual([]);
+    expect(early.warnings.filter((w) => w.startsWith("progression mixed model, total: not estimated; total: every participant has a single measurement"))).toHaveLength(1);
+    expect(early.completeness.length).toBeGreaterThan(0);
+  });
+
   it("the mixed model fits the weeks with data and drops the rest, as lmer; no primary result yet", () => {
     const total = out.mixed_model.find((m) => m.measure === "total")!;
     expect(total.effects.map((e) => [e.arm, e.week])).toEqual([["ips", 13], ["ips_e", 13], ["ips", 26]]);
