@@ -84,9 +84,10 @@ export function ancova(followUp: ArrayLike<number>, baseline: ArrayLike<number>,
     }
     r++;
   }
-  [options.control, ...arms].forEach((a, c) => {
-    if (seen[c] === 0) throw new AnalysisError(`${what}: arm ${a} has no one measured both at baseline and at the week`);
-  });
+  const unmeasured = [options.control, ...arms].filter((_, c) => seen[c] === 0);
+  if (unmeasured.length > 0) {
+    throw new AnalysisError(`${what}: no one in ${unmeasured.join(", ")} measured both at baseline and at the week (yet)`);
+  }
   const columns = [...armColumns, y0, ...stratumColumns];
   const names = [...arms.map((a) => `arm${a}`), "baseline", ...levels.slice(1).map((l) => `stratum${l}`)];
   const fit = olsFit(y, columns, { names, seType: "HC2", terms: arms.map((_, j) => j + 1), outcome: what });
@@ -123,28 +124,6 @@ export interface ProgressionAncovaOptions {
   strata?: boolean;
   multiplicity?: "holm" | "bh";
   level?: number;
-}
-
-/**
- * Per measure, the arms (of `arms`) with no one measured both at week 0 and at `week`: ANCOVA at
- * that week has no data for them yet. Measures with every arm measured are left out.
- */
-export function armsWithoutCompleters(panel: ProgressionPanel, week: number, arms: readonly string[]): { measure: string; arms: string[] }[] {
-  const K = panel.weeks.length;
-  const k0 = panel.weeks.indexOf(0);
-  const kw = panel.weeks.indexOf(week);
-  const out: { measure: string; arms: string[] }[] = [];
-  if (k0 < 0 || kw < 0) return out;
-  for (const measure of panel.measures) {
-    const values = panel.scores[measure];
-    const measured = new Set<string>();
-    for (let i = 0; i < panel.participants.length; i++) {
-      if (!Number.isNaN(values[i * K + k0]) && !Number.isNaN(values[i * K + kw])) measured.add(panel.arm[i]);
-    }
-    const missing = arms.filter((a) => !measured.has(a));
-    if (missing.length > 0) out.push({ measure, arms: missing });
-  }
-  return out;
 }
 
 /** ANCOVA at one planned week for every factor and the total; factors' p-values adjusted per arm. */

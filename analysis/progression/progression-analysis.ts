@@ -19,7 +19,7 @@
 import type { Progression } from "../../protocols/progression-schema.ts";
 import { AnalysisError } from "../estimate.ts";
 import { benjaminiHochberg, holm } from "../multiplicity.ts";
-import { armsWithoutCompleters, progressionAncova } from "./ancova.ts";
+import { progressionAncova } from "./ancova.ts";
 import { milestoneTimes, type MilestoneTimes } from "./milestone.ts";
 import { progressionMixedModel } from "./mixed-model.ts";
 import { buildPanel, completeness, type CompletenessRow, type Measurement, type Participant } from "./panel.ts";
@@ -87,16 +87,11 @@ export function analyzeProgression(
   const ancova: ProgressionEffect[] = [];
   if (analysis.estimators.includes("ancova"))
     for (const week of followUps) {
-      const unmeasured = armsWithoutCompleters(panel, week, [control, ...others]);
-      if (unmeasured.length > 0) {
-        const which = grouped(unmeasured.map((u) => [u.arms.join(", "), u.measure]), panel.measures.length);
-        warnings.push(`progression ANCOVA, week ${week}: not estimated; no one in ${which} measured both at baseline and at week ${week} yet`);
-        continue;
-      }
       try {
         ancova.push(...progressionAncova(panel, { week, control, arms: others, multiplicity: analysis.multiplicity, level: options.level }));
       } catch (error) {
-        // Too few completers for the model (a leverage of 1, say): this week only.
+        // An arm nobody has reached the week in yet, or too few completers for the model (a
+        // leverage of 1, say): this week only.
         if (!(error instanceof AnalysisError)) throw error;
         warnings.push(`progression ANCOVA, week ${week}: not estimated; ${error.message}`);
       }

@@ -132,7 +132,7 @@ describe("progression section, against the progression analysis", () => {
     expect(new Set(early.mixed_model.map((e) => e.week))).toEqual(new Set(protocol.progression!.schedule.map((w) => w.week).filter((w) => w > 0 && w < 52)));
     expect(early.warnings.filter((w) => w.startsWith("progression ANCOVA, week 52: not estimated"))).toHaveLength(1);
     expect(early.warnings).toContain(
-      "progression ANCOVA, week 78: not estimated; no one in usual, ips, ips_e measured both at baseline and at week 78 yet",
+      "progression ANCOVA, week 78: not estimated; health, week 78: no one in usual, ips, ips_e measured both at baseline and at the week (yet)",
     );
     expect(early.warnings).toContain(
       "progression mixed model: no measurements yet for week52, week78, ips:week52, ips_e:week52, ips:week78, ips_e:week78; those effects are not estimated (columns dropped, as lmer does)",

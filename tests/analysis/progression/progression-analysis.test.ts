@@ -100,8 +100,8 @@ describe("an interim look: nobody at week 52 yet, no one in ips_e measured at we
     expect(new Set(out.ancova.map((e) => e.week))).toEqual(new Set([13]));
     expect(out.ancova).toEqual(full.ancova.filter((e) => e.week === 13));
     expect(out.warnings.slice(0, 2)).toEqual([
-      "progression ANCOVA, week 26: not estimated; no one in ips_e measured both at baseline and at week 26 yet",
-      "progression ANCOVA, week 52: not estimated; no one in usual, ips, ips_e measured both at baseline and at week 52 yet",
+      "progression ANCOVA, week 26: not estimated; health, week 26: no one in ips_e measured both at baseline and at the week (yet)",
+      "progression ANCOVA, week 52: not estimated; health, week 52: no one in usual, ips, ips_e measured both at baseline and at the week (yet)",
     ]);
   });
 
